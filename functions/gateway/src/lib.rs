@@ -1,0 +1,38 @@
+//! The edge gateway Worker: request ids, CORS, health, OpenAPI, accounts and rate limits (all
+//! decided in `linkhub_core::api::gateway`), then function routes forwarded over service
+//! bindings. Static dashboard assets are served by Workers assets before this code runs.
+
+use linkhub_cloudflare::{D1Sql, KvPort, WorkerSystem, bindings, config_from_env, from_core_response, to_core_request, to_worker_request};
+use linkhub_core::api::gateway::{self, Action, GatewayDeps, Service};
+use linkhub_core::api::{self, Response as CoreResponse};
+use linkhub_core::error::ApiError;
+use worker::{Context, Env, Request, Response, Result, event};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let cfg = config_from_env(&env);
+    let (sql, kv) = (D1Sql(env.d1(bindings::DB)?), KvPort(env.kv(bindings::KV)?));
+    let deps = GatewayDeps { sql: &sql, kv: &kv, sys: &WorkerSystem, cfg: &cfg };
+    let (ctx, action) = gateway::route(&deps, to_core_request(req).await?).await;
+    let resp = match action {
+        Action::Respond(r) => r,
+        Action::Forward(Service::Ingest, r) => forward(&env, bindings::INGEST, r).await,
+    };
+    from_core_response(gateway::finish(&WorkerSystem, &cfg, &ctx, resp))
+}
+
+async fn forward(env: &Env, binding: &str, req: api::Request) -> CoreResponse {
+    match try_forward(env, binding, req).await {
+        Ok(r) => r,
+        Err(e) => api::error(&ApiError::from(linkhub_core::ports::PortError::unavailable(format!("{binding}: {e}")))),
+    }
+}
+
+async fn try_forward(env: &Env, binding: &str, req: api::Request) -> Result<CoreResponse> {
+    let mut resp = env.service(binding)?.fetch_request(to_worker_request(req)?).await?;
+    let mut out = http::Response::builder().status(resp.status_code());
+    for (k, v) in resp.headers().entries() {
+        out = out.header(k, v);
+    }
+    out.body(resp.bytes().await?).map_err(|e| worker::Error::RustError(e.to_string()))
+}

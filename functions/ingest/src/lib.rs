@@ -1,0 +1,48 @@
+//! The ingest Worker: the ingestion routes (behind the gateway), the metadata queue consumer
+//! and its dead-letter consumer. Decisions live in `linkhub_core`; this maps them onto Workers.
+
+use linkhub_cloudflare::{
+    D1Sql, FetchHttp, QueuePort, R2Blobs, WorkerSystem, bindings, config_from_env, from_core_response,
+    to_core_request,
+};
+use linkhub_core::api::ingest::{self, IngestDeps};
+use linkhub_core::stages::{StageOutcome, dead_letter, metadata};
+use worker::{Context, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, Request, Response, Result, event};
+
+mod contract;
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let cfg = config_from_env(&env);
+    let (sql, blobs, queue) = (D1Sql(env.d1(bindings::DB)?), R2Blobs(env.bucket(bindings::BLOBS)?), QueuePort(&env));
+    let req = to_core_request(req).await?;
+    if cfg.contract_route_enabled && req.uri().path() == contract::PATH {
+        return contract::run(&env, &req).await;
+    }
+    let deps = IngestDeps { sql: &sql, blobs: &blobs, queue: &queue, sys: &WorkerSystem };
+    from_core_response(ingest::handle(&deps, req).await)
+}
+
+#[event(queue)]
+async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> Result<()> {
+    let cfg = config_from_env(&env);
+    let (sql, blobs, queue, http) =
+        (D1Sql(env.d1(bindings::DB)?), R2Blobs(env.bucket(bindings::BLOBS)?), QueuePort(&env), FetchHttp);
+    let deps = metadata::MetadataDeps { sql: &sql, blobs: &blobs, queue: &queue, http: &http, sys: &WorkerSystem, cfg: &cfg };
+    let dead_letters = batch.queue() == bindings::METADATA_DLQ_NAME;
+    for message in batch.raw_iter() {
+        let body = message.body().as_string().unwrap_or_default();
+        let outcome = if dead_letters {
+            dead_letter::process(&sql, &WorkerSystem, &body).await.unwrap_or(StageOutcome::RetryAfter(5))
+        } else {
+            metadata::process(&deps, &body).await
+        };
+        match outcome {
+            StageOutcome::RetryAfter(delay) => {
+                message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(delay).build());
+            }
+            StageOutcome::Done | StageOutcome::Failed { .. } | StageOutcome::Discarded => message.ack(),
+        }
+    }
+    Ok(())
+}

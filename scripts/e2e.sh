@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# End-to-end tests against the real local runtime (workerd with local D1/KV/R2/Queues) and the
+# sandbox, on their own ports and a fresh state directory, so a running `make dev` is untouched.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export HUB_PORT=8797 SANDBOX_PORT=8799 INSPECTOR_PORT=9239 STATE_DIR=.wrangler/e2e-state CONTRACT_ROUTE=enabled
+export EXTRA_GATEWAY_VARS=$'SUBMIT_LIMIT_PER_SELLER_PER_MINUTE=12\nSUBMIT_LIMIT_PER_CLIENT_PER_MINUTE=10000\nAUTH_LIMIT_PER_CLIENT_PER_MINUTE=10000\n'
+source scripts/stack.sh
+rm -rf "$STATE_DIR"
+trap 'stop_stack' EXIT
+start_stack
+LINKHUB_URL="http://127.0.0.1:$HUB_PORT" SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT" \
+  cargo test -p linkhub-e2e --quiet -- --test-threads=4

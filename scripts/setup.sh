@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what the hub needs to build and run, idempotently: quick when everything is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*" >&2; }
+
+# Rust targets (rust-toolchain.toml names them; rustup installs on first use, this makes it explicit).
+for t in wasm32-unknown-unknown wasm32-wasip2; do
+  rustup target list --installed | grep -qx "$t" || { log "adding Rust target $t"; rustup target add "$t"; }
+done
+
+# worker-build 0.8.x pairs with the worker 0.8 crate.
+WORKER_BUILD_VERSION=0.8.7
+if ! worker-build --version 2>/dev/null | grep -q "$WORKER_BUILD_VERSION"; then
+  log "installing worker-build $WORKER_BUILD_VERSION (about 5 minutes on 2 cores)"
+  cargo install worker-build --version "$WORKER_BUILD_VERSION"
+fi
+
+# wasm-bindgen-cli must match the wasm-bindgen version in Cargo.lock exactly.
+WBG_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $WBG_VERSION\$"; then
+  log "installing wasm-bindgen-cli $WBG_VERSION (about 4 minutes)"
+  cargo install wasm-bindgen-cli --version "$WBG_VERSION"
+fi
+
+# wrangler (workerd), esbuild and binaryen's wasm-opt for worker-build, all from npm.
+if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# The dashboard's static files; a placeholder page until the dashboard exists.
+if [ ! -f frontend/dist/index.html ]; then
+  mkdir -p frontend/dist
+  cp frontend/placeholder.html frontend/dist/index.html
+fi

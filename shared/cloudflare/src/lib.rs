@@ -1,0 +1,24 @@
+//! The core's ports over Cloudflare's runtime (`worker` crate): D1, Workers KV, R2, Queues and
+//! Fetch, plus conversion between `worker` and `http` types. SDK error text is folded into
+//! `PortError` details (logged, never sent to clients).
+
+mod convert;
+mod stores;
+
+pub use convert::{config_from_env, from_core_response, to_core_request, to_worker_request};
+pub use stores::{D1Sql, FetchHttp, KvPort, QueuePort, R2Blobs, WorkerSystem};
+
+/// Binding names, mirrored in the wrangler configs.
+pub mod bindings {
+    pub const DB: &str = "DB";
+    pub const KV: &str = "KV";
+    pub const BLOBS: &str = "BLOBS";
+    pub const INGEST: &str = "INGEST";
+    pub const METADATA_QUEUE: &str = "METADATA_QUEUE";
+    pub const CAPTION_QUEUE: &str = "CAPTION_QUEUE";
+    pub const THUMBNAIL_QUEUE: &str = "THUMBNAIL_QUEUE";
+    pub const TAGGING_QUEUE: &str = "TAGGING_QUEUE";
+    /// Queue names (not bindings), as consumers see them in `MessageBatch::queue()`.
+    pub const METADATA_QUEUE_NAME: &str = "linkhub-metadata";
+    pub const METADATA_DLQ_NAME: &str = "linkhub-metadata-dlq";
+}

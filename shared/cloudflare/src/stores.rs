@@ -1,0 +1,211 @@
+use futures_util::StreamExt;
+use linkhub_core::ports::{
+    Blob, Blobs, Http, Kv, MAX_QUEUE_MESSAGE_BYTES, OutboundRequest, OutboundResponse, PortError, PortErrorKind, Queue,
+    Row, Sql, SqlValue, Stmt, System, Topic,
+};
+use wasm_bindgen::JsValue;
+use worker::{
+    Bucket, D1Database, D1PreparedStatement, Env, Fetch, Headers, HttpMetadata, Method, Request, RequestInit,
+    RequestRedirect, kv::KvStore,
+};
+
+use crate::bindings;
+
+fn classify(detail: String) -> PortError {
+    let lower = detail.to_ascii_lowercase();
+    let kind = if lower.contains("constraint failed") {
+        PortErrorKind::Conflict
+    } else if lower.contains("no such") || lower.contains("syntax error") || lower.contains("sqlite_error") {
+        PortErrorKind::Invalid
+    } else if lower.contains("too large") || lower.contains("too big") {
+        PortErrorKind::TooLarge
+    } else {
+        PortErrorKind::Unavailable
+    };
+    PortError::new(kind, detail)
+}
+
+fn d1_error(e: worker::Error) -> PortError {
+    match e {
+        worker::Error::D1(d) => classify(format!("{d} {}", d.cause())),
+        other => classify(other.to_string()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+pub struct D1Sql(pub D1Database);
+
+impl D1Sql {
+    fn prepare(&self, stmt: &Stmt) -> Result<D1PreparedStatement, PortError> {
+        let params: Vec<JsValue> = stmt
+            .params
+            .iter()
+            .map(|p| match p {
+                SqlValue::Null => JsValue::NULL,
+                // JS numbers hold integers exactly up to 2^53; ids and timestamps stay well below.
+                #[allow(clippy::cast_precision_loss)]
+                SqlValue::Int(i) => JsValue::from_f64(*i as f64),
+                SqlValue::Real(f) => JsValue::from_f64(*f),
+                SqlValue::Text(s) => JsValue::from_str(s),
+            })
+            .collect();
+        self.0.prepare(stmt.sql.as_str()).bind(&params).map_err(d1_error)
+    }
+}
+
+impl Sql for D1Sql {
+    async fn query(&self, stmt: Stmt) -> Result<Vec<Row>, PortError> {
+        let result = self.prepare(&stmt)?.all().await.map_err(d1_error)?;
+        let rows: Vec<serde_json::Value> = result.results().map_err(d1_error)?;
+        Ok(rows.into_iter().filter_map(|v| if let serde_json::Value::Object(m) = v { Some(m) } else { None }).collect())
+    }
+
+    async fn execute(&self, stmt: Stmt) -> Result<u64, PortError> {
+        let result = self.prepare(&stmt)?.run().await.map_err(d1_error)?;
+        let meta = result.meta().map_err(d1_error)?;
+        Ok(meta.and_then(|m| m.changes).unwrap_or(0) as u64)
+    }
+
+    async fn batch(&self, stmts: Vec<Stmt>) -> Result<Vec<u64>, PortError> {
+        let prepared = stmts.iter().map(|s| self.prepare(s)).collect::<Result<Vec<_>, _>>()?;
+        let results = self.0.batch(prepared).await.map_err(d1_error)?;
+        results
+            .iter()
+            .map(|r| Ok(r.meta().map_err(d1_error)?.and_then(|m| m.changes).unwrap_or(0) as u64))
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+pub struct KvPort(pub KvStore);
+
+impl Kv for KvPort {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError> {
+        self.0.get(key).bytes().await.map_err(|e| classify(e.to_string()))
+    }
+    async fn put(&self, key: &str, value: &[u8], ttl_seconds: Option<u64>) -> Result<(), PortError> {
+        let mut builder = self.0.put_bytes(key, value).map_err(|e| classify(e.to_string()))?;
+        if let Some(ttl) = ttl_seconds {
+            builder = builder.expiration_ttl(ttl);
+        }
+        builder.execute().await.map_err(|e| classify(e.to_string()))
+    }
+    async fn delete(&self, key: &str) -> Result<(), PortError> {
+        self.0.delete(key).await.map_err(|e| classify(e.to_string()))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+pub struct R2Blobs(pub Bucket);
+
+impl Blobs for R2Blobs {
+    async fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> Result<(), PortError> {
+        let meta = HttpMetadata { content_type: Some(content_type.to_owned()), ..Default::default() };
+        self.0
+            .put(key, bytes.to_vec())
+            .http_metadata(meta)
+            .execute()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify(e.to_string()))
+    }
+    async fn get(&self, key: &str) -> Result<Option<Blob>, PortError> {
+        let Some(object) = self.0.get(key).execute().await.map_err(|e| classify(e.to_string()))? else {
+            return Ok(None);
+        };
+        let content_type = object.http_metadata().content_type.unwrap_or_else(|| "application/octet-stream".into());
+        let bytes = match object.body() {
+            Some(body) => body.bytes().await.map_err(|e| classify(e.to_string()))?,
+            None => Vec::new(),
+        };
+        Ok(Some(Blob { bytes, content_type }))
+    }
+    async fn delete(&self, key: &str) -> Result<(), PortError> {
+        self.0.delete(key).await.map_err(|e| classify(e.to_string()))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// The stage queues a function may produce to; a binding it does not have answers `Unavailable`.
+pub struct QueuePort<'a>(pub &'a Env);
+
+impl Queue for QueuePort<'_> {
+    async fn send(&self, topic: Topic, body: &str) -> Result<(), PortError> {
+        if body.len() > MAX_QUEUE_MESSAGE_BYTES {
+            return Err(PortError::new(PortErrorKind::TooLarge, "queue message over 128 KB"));
+        }
+        let binding = match topic {
+            Topic::Metadata => bindings::METADATA_QUEUE,
+            Topic::Caption => bindings::CAPTION_QUEUE,
+            Topic::Thumbnail => bindings::THUMBNAIL_QUEUE,
+            Topic::Tagging => bindings::TAGGING_QUEUE,
+        };
+        let queue = self.0.queue(binding).map_err(|e| PortError::unavailable(format!("{binding}: {e}")))?;
+        // A JS string on the wire: every consumer reads the same JSON text.
+        queue.send(body.to_owned()).await.map_err(|e| classify(e.to_string()))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+pub struct FetchHttp;
+
+impl Http for FetchHttp {
+    async fn send(&self, req: OutboundRequest) -> Result<OutboundResponse, PortError> {
+        let headers = Headers::new();
+        for (k, v) in &req.headers {
+            headers.set(k, v).map_err(|e| PortError::invalid(e.to_string()))?;
+        }
+        let mut init = RequestInit::new();
+        init.with_method(Method::from(req.method.as_str().to_owned()))
+            .with_headers(headers)
+            .with_redirect(RequestRedirect::Manual);
+        if !req.body.is_empty() {
+            init.with_body(Some(js_sys::Uint8Array::from(req.body.as_slice()).into()));
+        }
+        let request = Request::new_with_init(&req.url, &init).map_err(|e| PortError::invalid(e.to_string()))?;
+        let mut resp = Fetch::Request(request).send().await.map_err(|e| PortError::unavailable(e.to_string()))?;
+        let status = resp.status_code();
+        let headers: Vec<(String, String)> =
+            resp.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
+        let declared = headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .and_then(|(_, v)| v.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > req.max_response_bytes) {
+            return Err(PortError::new(PortErrorKind::TooLarge, "declared length over the cap"));
+        }
+        let mut body = Vec::new();
+        if let Ok(mut stream) = resp.stream() {
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(|e| PortError::unavailable(e.to_string()))?;
+                body.extend_from_slice(&chunk);
+                if body.len() > req.max_response_bytes {
+                    return Err(PortError::new(PortErrorKind::TooLarge, "response over the cap"));
+                }
+            }
+        }
+        Ok(OutboundResponse { status, headers, body })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+pub struct WorkerSystem;
+
+impl System for WorkerSystem {
+    #[allow(clippy::cast_possible_truncation)]
+    fn now_ms(&self) -> i64 {
+        js_sys::Date::now() as i64
+    }
+    fn fill_random(&self, buf: &mut [u8]) -> Result<(), PortError> {
+        getrandom::fill(buf).map_err(|e| PortError::unavailable(e.to_string()))
+    }
+    fn log(&self, line: &str) {
+        worker::console_log!("{line}");
+    }
+}

@@ -1,0 +1,178 @@
+//! Link submission: validate, dedupe in SQL, enqueue. No outbound call happens on this path.
+
+use crate::accounts::SellerId;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{new_id, sha256_hex};
+use crate::jobs::{self, JobView, status};
+use crate::ports::{Queue, Sql, Stmt, System, Topic};
+use crate::repo::opt;
+use crate::stages::StageMessage;
+use crate::tiktok::{MAX_URL_LEN, TikTokLink};
+use http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SubmitRequest {
+    /// A TikTok video, photo or short link, as pasted.
+    pub url: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SubmitResponse {
+    pub job_id: String,
+    pub status: String,
+    /// Unknown until a short link is resolved.
+    pub video_id: Option<String>,
+    pub canonical_url: String,
+    /// True when this seller had already submitted the same video: the existing job is returned.
+    pub duplicate: bool,
+}
+
+/// A response ready to send: status and JSON body (the shape that idempotency replays).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub status: StatusCode,
+    pub body: String,
+    pub replayed: bool,
+}
+
+pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// Handles `POST /api/v1/ingestion/tiktok-link`, honouring an `Idempotency-Key`.
+pub async fn submit_idempotent(
+    sql: &impl Sql,
+    queue: &impl Queue,
+    sys: &impl System,
+    seller: &SellerId,
+    idempotency_key: Option<&str>,
+    body: &[u8],
+    request_id: &str,
+) -> ApiResult<Stored> {
+    let Some(key) = idempotency_key else {
+        return submit_body(sql, queue, sys, seller, body, request_id).await;
+    };
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !key.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(ApiError::bad_request(
+            "invalid_idempotency_key",
+            "Idempotency-Key must be 1-255 visible ASCII characters",
+        ));
+    }
+    let hash = sha256_hex(body);
+    #[derive(Deserialize)]
+    struct Prior {
+        request_hash: String,
+        status: u16,
+        body: String,
+    }
+    let prior: Option<Prior> = opt(
+        sql,
+        Stmt::new("SELECT request_hash, status, body FROM idempotency_keys WHERE seller_id = ? AND key = ?")
+            .bind(&seller.0)
+            .bind(key),
+    )
+    .await?;
+    if let Some(p) = prior {
+        if p.request_hash != hash {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used with a different request body",
+            ));
+        }
+        let status = StatusCode::from_u16(p.status).map_err(|e| ApiError::internal(e.to_string()))?;
+        return Ok(Stored { status, body: p.body, replayed: true });
+    }
+    let out = submit_body(sql, queue, sys, seller, body, request_id).await?;
+    // First writer wins if two requests with one key race; both answered the same job anyway.
+    sql.execute(
+        Stmt::new(
+            "INSERT INTO idempotency_keys (seller_id, key, request_hash, status, body, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (seller_id, key) DO NOTHING",
+        )
+        .bind(&seller.0)
+        .bind(key)
+        .bind(hash)
+        .bind(i64::from(out.status.as_u16()))
+        .bind(&out.body)
+        .bind(sys.now_ms()),
+    )
+    .await?;
+    Ok(out)
+}
+
+async fn submit_body(
+    sql: &impl Sql,
+    queue: &impl Queue,
+    sys: &impl System,
+    seller: &SellerId,
+    body: &[u8],
+    request_id: &str,
+) -> ApiResult<Stored> {
+    let req: SubmitRequest = serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request("invalid_json", format!("body must be JSON {{\"url\": \"...\"}}: {e}"))
+    })?;
+    let (status, resp) = submit(sql, queue, sys, seller, &req.url, request_id).await?;
+    Ok(Stored { status, body: serde_json::to_string(&resp)?, replayed: false })
+}
+
+pub async fn submit(
+    sql: &impl Sql,
+    queue: &impl Queue,
+    sys: &impl System,
+    seller: &SellerId,
+    url: &str,
+    request_id: &str,
+) -> ApiResult<(StatusCode, SubmitResponse)> {
+    if url.len() > MAX_URL_LEN {
+        return Err(ApiError::bad_request("url_too_long", "the url is longer than 2048 characters"));
+    }
+    let link = TikTokLink::parse(url).map_err(|e| ApiError::bad_request(e.code(), e.message()))?;
+    let dedupe_key = link.dedupe_key();
+    let job_id = new_id(sys, "job")?;
+    let now = sys.now_ms();
+    let inserted = sql
+        .execute(
+            Stmt::new(
+                "INSERT INTO jobs (id, seller_id, dedupe_key, source_url, canonical_url, link_kind, \
+                 video_id, status, request_id, created_at, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (seller_id, dedupe_key) DO NOTHING",
+            )
+            .bind(&job_id)
+            .bind(&seller.0)
+            .bind(&dedupe_key)
+            .bind(url.trim())
+            .bind(link.canonical_url())
+            .bind(link.kind())
+            .bind(link.video_id())
+            .bind(status::QUEUED)
+            .bind(request_id)
+            .bind(now)
+            .bind(now),
+        )
+        .await?;
+    if inserted == 0 {
+        let existing = jobs::find_by_dedupe_key(sql, seller, &dedupe_key)
+            .await?
+            .ok_or_else(|| ApiError::internal("dedupe conflict without a row"))?;
+        return Ok((StatusCode::OK, response(existing.view(), true)));
+    }
+    let msg = StageMessage::new(&job_id, seller, request_id);
+    if let Err(e) = queue.send(Topic::Metadata, &msg.to_json()?).await {
+        // Without its message the job would never move: take it back so a retry starts clean.
+        sql.execute(Stmt::new("DELETE FROM jobs WHERE id = ? AND seller_id = ?").bind(&job_id).bind(&seller.0))
+            .await?;
+        return Err(e.into());
+    }
+    let view = jobs::get(sql, seller, &job_id).await?;
+    Ok((StatusCode::ACCEPTED, response(view, false)))
+}
+
+fn response(job: JobView, duplicate: bool) -> SubmitResponse {
+    SubmitResponse {
+        job_id: job.job_id,
+        status: job.status,
+        video_id: job.video_id,
+        canonical_url: job.canonical_url,
+        duplicate,
+    }
+}

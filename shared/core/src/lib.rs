@@ -1,0 +1,19 @@
+//! Link Hub core: everything that decides anything, with no platform imports.
+//!
+//! Platform crates (`linkhub-cloudflare`, native `linkhub-testkit`) implement the [`ports`];
+//! function crates build those ports, call [`api`] routers or [`stages`], and convert results.
+
+pub mod accounts;
+pub mod api;
+pub mod config;
+pub mod error;
+pub mod ids;
+pub mod ingest;
+pub mod jobs;
+pub mod log;
+pub mod outbound;
+pub mod ports;
+pub mod ratelimit;
+pub mod repo;
+pub mod stages;
+pub mod tiktok;

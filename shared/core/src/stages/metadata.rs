@@ -1,0 +1,366 @@
+//! The metadata stage: resolve short links hop by hop, call oEmbed, store the video, copy the
+//! cover into the blob store (TikTok cover URLs are signed and expire), then fan out.
+
+use super::{StageError, StageMessage, StageOutcome};
+use crate::accounts::SellerId;
+use crate::config::Config;
+use crate::jobs::{self, JobRow, stage, status};
+use crate::log::LogCtx;
+use crate::outbound::AllowListed;
+use crate::ports::{Blobs, Http, OutboundRequest, PortError, PortErrorKind, Queue, Sql, Stmt, System, Topic};
+use crate::tiktok::TikTokLink;
+use serde::Deserialize;
+
+pub const MAX_HOPS: usize = 5;
+const MAX_OEMBED_BYTES: usize = 256 * 1024;
+const MAX_REDIRECT_BODY_BYTES: usize = 64 * 1024;
+
+pub struct MetadataDeps<'a, S, B, Q, H, Y> {
+    pub sql: &'a S,
+    pub blobs: &'a B,
+    pub queue: &'a Q,
+    pub http: &'a H,
+    pub sys: &'a Y,
+    pub cfg: &'a Config,
+}
+
+/// The oEmbed fields we use, as TikTok documents them.
+#[derive(Debug, Deserialize)]
+pub struct OEmbed {
+    #[serde(default)]
+    pub title: String,
+    pub author_name: Option<String>,
+    pub author_url: Option<String>,
+    pub thumbnail_url: Option<String>,
+}
+
+pub async fn process<S: Sql, B: Blobs, Q: Queue, H: Http, Y: System>(
+    d: &MetadataDeps<'_, S, B, Q, H, Y>,
+    body: &str,
+) -> StageOutcome {
+    let mut log = LogCtx::new("metadata");
+    let Ok(msg) = StageMessage::parse(body) else {
+        log.error(d.sys, "unparseable stage message dropped", body);
+        return StageOutcome::Discarded;
+    };
+    log = log
+        .with("job_id", msg.job_id.as_str())
+        .with("seller_id", msg.seller_id.as_str())
+        .with("request_id", msg.request_id.as_str());
+    let seller = msg.seller();
+    let job = match jobs::find(d.sql, &seller, &msg.job_id).await {
+        Ok(Some(job)) => job,
+        Ok(None) => {
+            log.warn(d.sys, "job not found; message acknowledged", "");
+            return StageOutcome::Done;
+        }
+        Err(e) => return retry(d, &log, 1, &e.cause.unwrap_or(e.message)),
+    };
+    // The attempt count lives with the job, so backoff works the same on every platform.
+    let attempt = u32::try_from(job.attempts + 1).unwrap_or(u32::MAX);
+    log.set("attempt", attempt);
+    if job.status != status::QUEUED || job.metadata_state != stage::PENDING {
+        log.info(d.sys, "duplicate delivery: metadata already settled");
+        return StageOutcome::Done;
+    }
+    let counted = d
+        .sql
+        .execute(
+            Stmt::new("UPDATE jobs SET attempts = attempts + 1, updated_at = ? WHERE id = ? AND seller_id = ?")
+                .bind(d.sys.now_ms())
+                .bind(&job.id)
+                .bind(&seller.0),
+        )
+        .await;
+    if let Err(e) = counted {
+        return retry(d, &log, attempt, &e.to_string());
+    }
+    match run(d, &seller, &job, &msg).await {
+        Ok(()) => {
+            log.info(d.sys, "metadata ready; stages fanned out");
+            StageOutcome::Done
+        }
+        Err(StageError::Transient(reason)) => {
+            let _ = d
+                .sql
+                .execute(
+                    Stmt::new("UPDATE jobs SET last_error = ? WHERE id = ? AND seller_id = ?")
+                        .bind(&reason)
+                        .bind(&job.id)
+                        .bind(&seller.0),
+                )
+                .await;
+            retry(d, &log, attempt, &reason)
+        }
+        Err(StageError::Permanent { code, message }) => {
+            log.warn(d.sys, "job failed", &format!("{code}: {message}"));
+            match fail_job(d.sql, d.sys, &seller, &job.id, code, &message).await {
+                Ok(()) => StageOutcome::Failed { code: code.to_owned() },
+                Err(e) => retry(d, &log, attempt, &e.to_string()),
+            }
+        }
+    }
+}
+
+fn retry<S, B, Q, H, Y: System>(
+    d: &MetadataDeps<'_, S, B, Q, H, Y>,
+    log: &LogCtx,
+    attempt: u32,
+    reason: &str,
+) -> StageOutcome {
+    let delay = d.cfg.retry_delay(attempt);
+    log.warn(d.sys, &format!("transient failure; retry in {delay}s"), reason);
+    StageOutcome::RetryAfter(delay)
+}
+
+pub async fn fail_job(
+    sql: &impl Sql,
+    sys: &impl System,
+    seller: &SellerId,
+    job_id: &str,
+    code: &str,
+    message: &str,
+) -> Result<(), PortError> {
+    sql.execute(
+        Stmt::new(
+            "UPDATE jobs SET status = ?, metadata_state = ?, error_code = ?, error_message = ?, updated_at = ? \
+             WHERE id = ? AND seller_id = ? AND status = ?",
+        )
+        .bind(status::FAILED)
+        .bind(stage::FAILED)
+        .bind(code)
+        .bind(message)
+        .bind(sys.now_ms())
+        .bind(job_id)
+        .bind(&seller.0)
+        .bind(status::QUEUED),
+    )
+    .await
+    .map(|_| ())
+}
+
+async fn run<S: Sql, B: Blobs, Q: Queue, H: Http, Y: System>(
+    d: &MetadataDeps<'_, S, B, Q, H, Y>,
+    seller: &SellerId,
+    job: &JobRow,
+    msg: &StageMessage,
+) -> Result<(), StageError> {
+    let http = AllowListed { inner: d.http, extra: &d.cfg.outbound_allowed_origins };
+    let mut link = TikTokLink::parse(&job.canonical_url)
+        .map_err(|e| StageError::permanent("invalid_link", e.message()))?;
+    if link.is_short() {
+        link = resolve_short_link(&http, d.cfg, &link).await?;
+    }
+    let oembed = fetch_oembed(&http, d.cfg, &link).await?;
+    if let TikTokLink::Video { user: None, id } = &link
+        && let Some(user) = oembed.author_url.as_deref().and_then(|u| u.rsplit_once("/@")).map(|(_, u)| u)
+        && let Ok(with_user) = TikTokLink::parse(&format!("https://www.tiktok.com/@{user}/video/{id}"))
+    {
+        link = with_user;
+    }
+    let video_id = link.video_id().unwrap_or_default().to_owned();
+    let cover = match oembed.thumbnail_url.as_deref() {
+        Some(url) => Some(copy_cover(&http, d.blobs, d.cfg, seller, &job.id, url).await?),
+        None => None,
+    };
+    let now = d.sys.now_ms();
+    let (key, ctype, bytes, w, h) = match &cover {
+        Some(c) => (Some(c.key.clone()), Some(c.content_type.clone()), Some(c.bytes), c.width, c.height),
+        None => (None, None, None, None, None),
+    };
+    d.sql
+        .execute(
+            Stmt::new(
+                "INSERT INTO videos (job_id, seller_id, video_id, canonical_url, caption, author_name, author_url, \
+                 cover_source_url, cover_key, cover_content_type, cover_bytes, cover_width, cover_height, fetched_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (job_id) DO UPDATE SET video_id = excluded.video_id, canonical_url = excluded.canonical_url, \
+                 caption = excluded.caption, author_name = excluded.author_name, author_url = excluded.author_url, \
+                 cover_source_url = excluded.cover_source_url, cover_key = excluded.cover_key, \
+                 cover_content_type = excluded.cover_content_type, cover_bytes = excluded.cover_bytes, \
+                 cover_width = excluded.cover_width, cover_height = excluded.cover_height, fetched_at = excluded.fetched_at",
+            )
+            .bind(&job.id)
+            .bind(&seller.0)
+            .bind(&video_id)
+            .bind(link.canonical_url())
+            .bind(&oembed.title)
+            .bind(oembed.author_name.clone())
+            .bind(oembed.author_url.clone())
+            .bind(oembed.thumbnail_url.clone())
+            .bind(key)
+            .bind(ctype)
+            .bind(bytes)
+            .bind(w)
+            .bind(h)
+            .bind(now),
+        )
+        .await
+        .map_err(|e| StageError::Transient(e.to_string()))?;
+    // Fan out before marking the job: if marking fails the message is retried and the stages see
+    // a duplicate, which they tolerate; the reverse order could lose a stage.
+    let body = msg.to_json()?;
+    for topic in [Topic::Caption, Topic::Thumbnail, Topic::Tagging] {
+        d.queue.send(topic, &body).await.map_err(|e| StageError::Transient(e.to_string()))?;
+    }
+    d.sql
+        .execute(
+            Stmt::new(
+                "UPDATE jobs SET status = ?, metadata_state = ?, video_id = ?, canonical_url = ?, last_error = NULL, \
+                 updated_at = ? WHERE id = ? AND seller_id = ? AND status = ?",
+            )
+            .bind(status::METADATA_READY)
+            .bind(stage::DONE)
+            .bind(&video_id)
+            .bind(link.canonical_url())
+            .bind(now)
+            .bind(&job.id)
+            .bind(&seller.0)
+            .bind(status::QUEUED),
+        )
+        .await
+        .map_err(|e| StageError::Transient(e.to_string()))?;
+    Ok(())
+}
+
+/// Classifies an upstream HTTP status: `Ok` for 2xx, transient for 429/5xx, permanent otherwise.
+fn upstream_status(status: u16, what: &str) -> Result<(), StageError> {
+    match status {
+        200..=299 => Ok(()),
+        429 | 500..=599 => Err(StageError::Transient(format!("{what} answered {status}"))),
+        400 | 403 | 404 | 410 => Err(StageError::permanent(
+            "video_unavailable",
+            "TikTok says this video does not exist, is private or was removed",
+        )),
+        _ => Err(StageError::permanent("upstream_error", format!("{what} answered {status}"))),
+    }
+}
+
+fn port_error(e: PortError, what: &str) -> StageError {
+    match e.kind {
+        PortErrorKind::Forbidden => StageError::permanent("outbound_not_allowed", format!("{what}: destination is not allowed")),
+        PortErrorKind::TooLarge => StageError::permanent("response_too_large", format!("{what}: response is too large")),
+        _ => StageError::Transient(format!("{what}: {e}")),
+    }
+}
+
+/// Where a request for a TikTok web URL is actually sent: TikTok itself, or the configured base.
+fn transport_url(cfg: &Config, url: &str) -> String {
+    match (&cfg.tiktok_web_base, url.strip_prefix("https://")) {
+        (Some(base), Some(rest)) => format!("{base}/{rest}"),
+        _ => url.to_owned(),
+    }
+}
+
+pub async fn resolve_short_link<H: Http>(
+    http: &H,
+    cfg: &Config,
+    start: &TikTokLink,
+) -> Result<TikTokLink, StageError> {
+    let mut current = start.canonical_url();
+    for _ in 0..MAX_HOPS {
+        let resp = http
+            .send(OutboundRequest::get(transport_url(cfg, &current), MAX_REDIRECT_BODY_BYTES))
+            .await
+            .map_err(|e| port_error(e, "short link"))?;
+        match resp.status {
+            301 | 302 | 303 | 307 | 308 => {}
+            200..=299 => {
+                return Err(StageError::permanent("short_link_unresolved", "the short link did not lead to a video"));
+            }
+            s => {
+                upstream_status(s, "short link")?;
+            }
+        }
+        let location = resp
+            .header("location")
+            .ok_or_else(|| StageError::permanent("short_link_unresolved", "redirect without a Location"))?;
+        let next = if location.starts_with('/') {
+            let origin_end = current.find("://").map_or(0, |i| i + 3);
+            let host_end = current[origin_end..].find('/').map_or(current.len(), |i| origin_end + i);
+            format!("{}{location}", &current[..host_end])
+        } else {
+            location.to_owned()
+        };
+        let link = TikTokLink::parse(&next).map_err(|e| {
+            StageError::permanent(
+                "short_link_unsafe_redirect",
+                format!("the short link redirected outside TikTok ({})", e.code()),
+            )
+        })?;
+        if !link.is_short() {
+            return Ok(link);
+        }
+        current = link.canonical_url();
+    }
+    Err(StageError::permanent("too_many_redirects", format!("the short link took more than {MAX_HOPS} redirects")))
+}
+
+async fn fetch_oembed<H: Http>(http: &H, cfg: &Config, link: &TikTokLink) -> Result<OEmbed, StageError> {
+    let query = serde_urlencoded::to_string([("url", link.canonical_url())])
+        .map_err(|e| StageError::Transient(e.to_string()))?;
+    let url = format!("{}?{query}", cfg.tiktok_oembed_url);
+    let mut req = OutboundRequest::get(url, MAX_OEMBED_BYTES);
+    req.headers.push(("accept".into(), "application/json".into()));
+    let resp = http.send(req).await.map_err(|e| port_error(e, "oEmbed"))?;
+    upstream_status(resp.status, "oEmbed")?;
+    serde_json::from_slice(&resp.body)
+        .map_err(|e| StageError::Transient(format!("oEmbed answered malformed JSON: {e}")))
+}
+
+pub struct StoredCover {
+    pub key: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+}
+
+async fn copy_cover<H: Http, B: Blobs>(
+    http: &H,
+    blobs: &B,
+    cfg: &Config,
+    seller: &SellerId,
+    job_id: &str,
+    url: &str,
+) -> Result<StoredCover, StageError> {
+    let resp = http.send(OutboundRequest::get(url, cfg.cover_max_bytes)).await.map_err(|e| match e.kind {
+        PortErrorKind::TooLarge => StageError::permanent(
+            "cover_too_large",
+            format!("the cover image is larger than {} bytes", cfg.cover_max_bytes),
+        ),
+        _ => port_error(e, "cover"),
+    })?;
+    if let 400..=499 = resp.status
+        && resp.status != 429
+    {
+        return Err(StageError::permanent("cover_unavailable", format!("the cover answered {}", resp.status)));
+    }
+    upstream_status(resp.status, "cover")?;
+    if resp.body.len() > cfg.cover_max_bytes {
+        return Err(StageError::permanent("cover_too_large", "the cover image is too large"));
+    }
+    let declared = resp.header("content-type").unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let (sniffed, ext) = match imagesize::image_type(&resp.body) {
+        Ok(imagesize::ImageType::Jpeg) => ("image/jpeg", "jpg"),
+        Ok(imagesize::ImageType::Png) => ("image/png", "png"),
+        Ok(imagesize::ImageType::Webp) => ("image/webp", "webp"),
+        _ => return Err(StageError::permanent("cover_invalid", "the cover is not a JPEG, PNG or WebP image")),
+    };
+    if declared != sniffed {
+        return Err(StageError::permanent(
+            "cover_invalid",
+            format!("the cover was served as '{declared}' but is {sniffed}"),
+        ));
+    }
+    let size = imagesize::blob_size(&resp.body).ok();
+    let key = format!("sellers/{}/jobs/{job_id}/cover.{ext}", seller.0);
+    blobs.put(&key, &resp.body, sniffed).await.map_err(|e| StageError::Transient(e.to_string()))?;
+    Ok(StoredCover {
+        key,
+        content_type: sniffed.to_owned(),
+        bytes: i64::try_from(resp.body.len()).unwrap_or(i64::MAX),
+        width: size.and_then(|s| i64::try_from(s.width).ok()),
+        height: size.and_then(|s| i64::try_from(s.height).ok()),
+    })
+}

@@ -1,0 +1,68 @@
+//! Queue stages. Each exposes `process(&deps, body, attempt) -> StageOutcome` so tests can step it
+//! deterministically; platform shells map the outcome to ack, retry-with-delay or dead-letter.
+
+pub mod dead_letter;
+pub mod metadata;
+
+use crate::accounts::SellerId;
+use crate::error::ApiError;
+use serde::{Deserialize, Serialize};
+
+/// The body of every stage message. Typed and versioned, sent as JSON text so that every platform
+/// carries the same bytes (a `serde_json::Value` handed to a Worker queue arrives as `{}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageMessage {
+    pub v: u32,
+    pub job_id: String,
+    pub seller_id: String,
+    pub request_id: String,
+}
+
+impl StageMessage {
+    pub fn new(job_id: &str, seller: &SellerId, request_id: &str) -> Self {
+        Self { v: 1, job_id: job_id.to_owned(), seller_id: seller.0.clone(), request_id: request_id.to_owned() }
+    }
+    pub fn to_json(&self) -> Result<String, ApiError> {
+        Ok(serde_json::to_string(self)?)
+    }
+    pub fn parse(body: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(body)
+    }
+    pub fn seller(&self) -> SellerId {
+        SellerId(self.seller_id.clone())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StageOutcome {
+    /// Finished (or nothing left to do): acknowledge.
+    Done,
+    /// A transient fault: retry after this many seconds. The platform dead-letters the message
+    /// once its retry budget is spent.
+    RetryAfter(u32),
+    /// The job failed for good and is marked so: acknowledge.
+    Failed { code: String },
+    /// The message itself is unusable (unparseable): acknowledge and log; nothing can be marked.
+    Discarded,
+}
+
+/// Why a stage run stopped short.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StageError {
+    /// Worth retrying: network faults, 429, 5xx.
+    Transient(String),
+    /// Will never succeed: the job fails with this code and readable message.
+    Permanent { code: &'static str, message: String },
+}
+
+impl StageError {
+    pub fn permanent(code: &'static str, message: impl Into<String>) -> Self {
+        StageError::Permanent { code, message: message.into() }
+    }
+}
+
+impl From<ApiError> for StageError {
+    fn from(e: ApiError) -> Self {
+        StageError::Transient(e.cause.unwrap_or(e.message))
+    }
+}

@@ -4,10 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HUB_PORT=8797 SANDBOX_PORT=8799 INSPECTOR_PORT=9239 STATE_DIR=.wrangler/e2e-state CONTRACT_ROUTE=enabled
-export EXTRA_GATEWAY_VARS=$'SUBMIT_LIMIT_PER_SELLER_PER_MINUTE=12\nSUBMIT_LIMIT_PER_CLIENT_PER_MINUTE=10000\nAUTH_LIMIT_PER_CLIENT_PER_MINUTE=10000\n'
+export EXTRA_GATEWAY_VARS=$'SUBMIT_LIMIT_PER_SELLER_PER_MINUTE=20\nSUBMIT_LIMIT_PER_CLIENT_PER_MINUTE=10000\nAUTH_LIMIT_PER_CLIENT_PER_MINUTE=10000\n'
 source scripts/stack.sh
 rm -rf "$STATE_DIR"
 trap 'stop_stack' EXIT
 start_stack
+if [ "${E2E_HOLD:-}" = 1 ]; then stack_log "holding the stack open (E2E_HOLD=1)"; sleep infinity; fi
 LINKHUB_URL="http://127.0.0.1:$HUB_PORT" SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT" \
   cargo test -p linkhub-e2e --quiet -- --test-threads=4

@@ -39,6 +39,7 @@ VARS
 }
 
 start_stack() {
+  set -m
   write_dev_vars
   stack_log "applying migrations to local D1 in $STATE_DIR"
   wrangler d1 migrations apply linkhub --local --persist-to "$ROOT/$STATE_DIR" -c "$ROOT/wrangler.toml" \
@@ -47,7 +48,9 @@ start_stack() {
   SANDBOX_ADDR="127.0.0.1:$SANDBOX_PORT" "$ROOT/target/debug/linkhub-sandbox" >"$ROOT/target/sandbox.log" 2>&1 &
   PIDS+=($!)
   stack_log "starting workers on 127.0.0.1:$HUB_PORT"
-  (cd "$ROOT" && wrangler dev "${CONFIGS[@]}" --ip 127.0.0.1 --port "$HUB_PORT" \
+  # Job control (set -m) gives each background job its own process group, so stopping takes
+  # node and its workerd children together.
+  (cd "$ROOT" && exec "$NODE22" "$ROOT/node_modules/wrangler/bin/wrangler.js" dev "${CONFIGS[@]}" --ip 127.0.0.1 --port "$HUB_PORT" \
       --inspector-port "$INSPECTOR_PORT" --persist-to "$ROOT/$STATE_DIR" --log-level "${WRANGLER_LOG_LEVEL:-log}" \
       >"$ROOT/target/wrangler.log" 2>&1) &
   PIDS+=($!)
@@ -64,10 +67,7 @@ start_stack() {
 
 stop_stack() {
   for pid in "${PIDS[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    pkill -P "$pid" 2>/dev/null || true
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
   done
-  # wrangler leaves workerd children behind when its parent goes first.
-  pkill -f "workerd serve.*$HUB_PORT" 2>/dev/null || true
   wait 2>/dev/null || true
 }

@@ -36,3 +36,9 @@ async fn try_forward(env: &Env, binding: &str, req: api::Request) -> Result<Core
     }
     out.body(resp.bytes().await?).map_err(|e| worker::Error::RustError(e.to_string()))
 }
+
+/// Panics are bugs: make them readable in the logs instead of a bare `unreachable`.
+#[event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}

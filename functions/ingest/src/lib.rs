@@ -46,3 +46,9 @@ async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> Result<(
     }
     Ok(())
 }
+
+/// Panics are bugs: make them readable in the logs instead of a bare `unreachable`.
+#[event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}

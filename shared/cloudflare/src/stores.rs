@@ -3,7 +3,7 @@ use linkhub_core::ports::{
     Blob, Blobs, Http, Kv, MAX_QUEUE_MESSAGE_BYTES, OutboundRequest, OutboundResponse, PortError, PortErrorKind, Queue,
     Row, Sql, SqlValue, Stmt, System, Topic,
 };
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use worker::{
     Bucket, D1Database, D1PreparedStatement, Env, Fetch, Headers, HttpMetadata, Method, Request, RequestInit,
     RequestRedirect, kv::KvStore,
@@ -27,7 +27,9 @@ fn classify(detail: String) -> PortError {
 
 fn d1_error(e: worker::Error) -> PortError {
     match e {
-        worker::Error::D1(d) => classify(format!("{d} {}", d.cause())),
+        // Not `Display`: worker 0.8.7 formats a missing cause with an unchecked string cast that
+        // aborts the isolate.
+        worker::Error::D1(d) => classify(js_error_text(d.as_ref())),
         other => classify(other.to_string()),
     }
 }
@@ -35,6 +37,22 @@ fn d1_error(e: worker::Error) -> PortError {
 // ---------------------------------------------------------------------------------------------
 
 pub struct D1Sql(pub D1Database);
+
+/// Text of a thrown JS value (D1 throws `Error`s whose message and cause carry SQLite's text).
+fn js_error_text(e: &JsValue) -> String {
+    match e.dyn_ref::<js_sys::Error>() {
+        Some(err) => {
+            let cause = err.cause();
+            let cause = cause.dyn_ref::<js_sys::Error>().map(|c| String::from(c.message())).unwrap_or_default();
+            format!("{} {cause}", String::from(err.message()))
+        }
+        None => e.as_string().unwrap_or_else(|| format!("{e:?}")),
+    }
+}
+
+fn js_get(obj: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
 
 impl D1Sql {
     fn prepare(&self, stmt: &Stmt) -> Result<D1PreparedStatement, PortError> {
@@ -52,19 +70,32 @@ impl D1Sql {
             .collect();
         self.0.prepare(stmt.sql.as_str()).bind(&params).map_err(d1_error)
     }
+
+    /// Runs `all()` on the raw binding and returns the result object. Rows are read through
+    /// `JSON.stringify` rather than serde-wasm-bindgen, whose map access aborted the isolate on
+    /// some D1 rows (seen with worker 0.8.7).
+    async fn all(&self, stmt: &Stmt) -> Result<JsValue, PortError> {
+        let promise = self.prepare(stmt)?.inner().all().map_err(|e| classify(js_error_text(&e)))?;
+        wasm_bindgen_futures::JsFuture::from(promise).await.map_err(|e| classify(js_error_text(&e)))
+    }
+}
+
+fn changes_of(result: &JsValue) -> u64 {
+    js_get(&js_get(result, "meta"), "changes").as_f64().map_or(0, |n| n as u64)
 }
 
 impl Sql for D1Sql {
     async fn query(&self, stmt: Stmt) -> Result<Vec<Row>, PortError> {
-        let result = self.prepare(&stmt)?.all().await.map_err(d1_error)?;
-        let rows: Vec<serde_json::Value> = result.results().map_err(d1_error)?;
-        Ok(rows.into_iter().filter_map(|v| if let serde_json::Value::Object(m) = v { Some(m) } else { None }).collect())
+        let result = self.all(&stmt).await?;
+        let json = js_sys::JSON::stringify(&js_get(&result, "results"))
+            .map(String::from)
+            .map_err(|e| classify(js_error_text(&e)))?;
+        let rows: Vec<Row> = serde_json::from_str(&json).map_err(|e| PortError::invalid(e.to_string()))?;
+        Ok(rows)
     }
 
     async fn execute(&self, stmt: Stmt) -> Result<u64, PortError> {
-        let result = self.prepare(&stmt)?.run().await.map_err(d1_error)?;
-        let meta = result.meta().map_err(d1_error)?;
-        Ok(meta.and_then(|m| m.changes).unwrap_or(0) as u64)
+        Ok(changes_of(&self.all(&stmt).await?))
     }
 
     async fn batch(&self, stmts: Vec<Stmt>) -> Result<Vec<u64>, PortError> {

@@ -257,7 +257,8 @@ fn parse_path(host: &str, path: &str) -> Result<TikTokLink, LinkError> {
         }
         h if WEB_HOSTS.contains(&h) => match segs.as_slice() {
             [user, "video", id] if is_user(user) && is_video_id(id) => Ok(TikTokLink::Video {
-                user: Some(user[1..].to_owned()),
+                // `/@/video/<id>` is our own canonical form for links that carry no user.
+                user: Some(user[1..].to_owned()).filter(|u| !u.is_empty()),
                 id: (*id).to_owned(),
             }),
             [user, "photo", id] if is_user(user) && user.len() > 1 && is_video_id(id) => {

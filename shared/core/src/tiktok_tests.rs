@@ -113,3 +113,10 @@ fn refuses_non_video_pages_and_junk() {
     assert_eq!(err("https://www.tiktok.com/@a b/video/1"), "url_malformed");
     assert_eq!(err(&format!("https://www.tiktok.com/@a/video/{ID}?{}", "x".repeat(3000))), "url_too_long");
 }
+
+#[test]
+fn user_less_canonical_form_parses_back_without_a_user() {
+    let by_id = TikTokLink::parse(&format!("https://www.tiktok.com/embed/v2/{ID}")).expect("embed");
+    let again = TikTokLink::parse(&by_id.canonical_url()).expect("canonical");
+    assert_eq!(again, TikTokLink::Video { user: None, id: ID.to_owned() });
+}

@@ -1,0 +1,1 @@
+//! End-to-end tests live in `tests/`; they need a running hub (`scripts/e2e.sh` starts one).

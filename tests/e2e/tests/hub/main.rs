@@ -1,0 +1,9 @@
+//! End-to-end: the hub as a user meets it, on workerd with local D1/KV/R2/Queues and the sandbox.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod accounts;
+mod ingestion;
+mod platform;
+mod stages;
+mod support;

@@ -1,0 +1,95 @@
+use crate::support::Hub;
+use serde_json::Value;
+
+#[test]
+fn health_checks_d1_and_kv() {
+    let hub = Hub::from_env();
+    let r = hub.get("/healthz", None);
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    assert_eq!((v["status"].as_str(), v["d1"].as_str(), v["kv"].as_str()), (Some("ok"), Some("ok"), Some("ok")));
+    assert!(r.header("x-request-id").is_some_and(|id| id.starts_with("req_")));
+}
+
+#[test]
+fn request_id_is_carried_through() {
+    let hub = Hub::from_env();
+    let r = hub.request("GET", "/healthz", None, &[("x-request-id", "trace-abc-12345")], None);
+    assert_eq!(r.header("x-request-id"), Some("trace-abc-12345"));
+}
+
+#[test]
+fn openapi_documents_every_route() {
+    let hub = Hub::from_env();
+    let r = hub.get("/api/v1/openapi.json", None);
+    assert_eq!(r.status, 200);
+    let doc = r.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    for path in [
+        "/healthz",
+        "/api/v1/auth/signup",
+        "/api/v1/auth/login",
+        "/api/v1/auth/api-keys",
+        "/api/v1/auth/api-keys/{id}",
+        "/api/v1/ingestion/tiktok-link",
+        "/api/v1/ingestion/jobs",
+        "/api/v1/ingestion/jobs/{id}",
+    ] {
+        assert!(doc["paths"][path].is_object(), "missing {path}");
+    }
+    assert!(doc["components"]["schemas"]["JobView"].is_object());
+}
+
+#[test]
+fn unknown_api_routes_answer_json_404_and_wrong_methods_405() {
+    let hub = Hub::from_env();
+    let r = hub.get("/api/v1/nothing-here", None);
+    assert_eq!((r.status, r.error_code().as_str()), (404, "route_not_found"));
+    assert!(r.header("content-type").unwrap().starts_with("application/json"));
+    let r = hub.get("/api/v1/auth/signup", None);
+    assert_eq!((r.status, r.error_code().as_str()), (405, "method_not_allowed"));
+}
+
+#[test]
+fn dashboard_assets_are_served() {
+    let hub = Hub::from_env();
+    let r = hub.get("/", None);
+    assert_eq!(r.status, 200);
+    assert!(String::from_utf8_lossy(&r.body).contains("Link Hub"));
+}
+
+#[test]
+fn cors_preflight_and_headers() {
+    let hub = Hub::from_env();
+    let r = hub.request(
+        "OPTIONS",
+        "/api/v1/ingestion/tiktok-link",
+        None,
+        &[("origin", "http://localhost:5173"), ("access-control-request-method", "POST")],
+        None,
+    );
+    assert_eq!(r.status, 204);
+    assert!(r.header("access-control-allow-methods").unwrap().contains("POST"));
+    assert!(r.header("access-control-allow-headers").unwrap().contains("idempotency-key"));
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+}
+
+/// The port contract suites, run inside the ingest Worker against real D1, KV, R2, Queues, Fetch.
+#[test]
+fn cloudflare_adapters_pass_the_port_contracts() {
+    let hub = Hub::from_env();
+    let (token, _) = hub.seller();
+    let r = hub.request(
+        "POST",
+        &format!("/api/v1/ingestion/_contract?sandbox={}", hub.sandbox),
+        Some(&token),
+        &[],
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let report = r.json();
+    let checks = report["checks"].as_array().unwrap();
+    assert!(checks.len() >= 20, "only {} checks ran", checks.len());
+    let failed: Vec<&Value> = checks.iter().filter(|c| c["passed"] != true).collect();
+    assert!(failed.is_empty(), "contract failures on Cloudflare: {failed:#?}");
+}

@@ -1,0 +1,124 @@
+use crate::support::{FIXTURES, Hub, video_url};
+use serde_json::Value;
+use std::time::Duration;
+
+fn job_id(v: &Value) -> String {
+    v["job_id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn a_video_reaches_metadata_ready_with_its_cover_in_r2() {
+    let hub = Hub::from_env();
+    let (token, seller) = hub.seller();
+    for (id, ext, ctype) in [
+        ("7301000000000000001", "jpg", "image/jpeg"),
+        ("7301000000000000002", "png", "image/png"),
+        ("7301000000000000003", "webp", "image/webp"),
+    ] {
+        let job = job_id(&hub.submit(&token, &video_url(id)).json());
+        let done = hub.wait_settled(&token, &job);
+        assert_eq!(done["status"], "metadata_ready", "{done:#}");
+        assert_eq!(done["stages"]["metadata"]["state"], "done");
+        assert_eq!(done["video_id"], id);
+        let fixture: Value = serde_json::from_str(&std::fs::read_to_string(format!("{FIXTURES}/{id}.json")).unwrap()).unwrap();
+        assert_eq!(done["video"]["caption"], fixture["title"]);
+        assert_eq!(done["video"]["author_name"], fixture["author_name"]);
+        let cover = &done["video"]["cover"];
+        assert_eq!(cover["content_type"], ctype);
+        assert!(cover["key"].as_str().unwrap().starts_with(&format!("sellers/{seller}/jobs/{job}/cover.")));
+        let bytes = std::fs::read(format!("{FIXTURES}/{id}.{ext}")).unwrap();
+        assert_eq!(cover["bytes"], bytes.len());
+        assert!(cover["width"].as_i64().unwrap() > 0 && cover["height"].as_i64().unwrap() > 0);
+        let served = hub.get(cover["url"].as_str().unwrap(), Some(&token));
+        assert_eq!(served.status, 200);
+        assert_eq!(served.header("content-type"), Some(ctype));
+        assert!(served.body == bytes, "the cover in R2 is the fixture, byte for byte");
+    }
+}
+
+#[test]
+fn short_links_are_resolved_hop_by_hop() {
+    let hub = Hub::from_env();
+    let (token, _) = hub.seller();
+    let one = job_id(&hub.submit(&token, "https://vm.tiktok.com/ZMabc1234/").json());
+    // vt -> www.tiktok.com/t -> video: two hops.
+    let chain = job_id(&hub.submit(&token, "https://vt.tiktok.com/ZSdef5678/").json());
+    let one = hub.wait_settled(&token, &one);
+    assert_eq!(one["status"], "metadata_ready", "{one:#}");
+    assert_eq!(one["video_id"], "7301000000000000001");
+    assert_eq!(one["canonical_url"], "https://www.tiktok.com/@glowbykemi/video/7301000000000000001");
+    let chain = hub.wait_settled(&token, &chain);
+    assert_eq!(chain["status"], "metadata_ready", "{chain:#}");
+    assert_eq!(chain["video_id"], "7301000000000000002");
+}
+
+#[test]
+fn user_less_links_get_the_author_from_oembed() {
+    let hub = Hub::from_env();
+    let (token, _) = hub.seller();
+    let job = job_id(&hub.submit(&token, "https://www.tiktok.com/embed/v2/7301000000000000003").json());
+    let done = hub.wait_settled(&token, &job);
+    assert_eq!(done["canonical_url"], "https://www.tiktok.com/@casa.bonita.mx/video/7301000000000000003");
+}
+
+#[test]
+fn throttled_oembed_is_retried_with_backoff_until_it_answers() {
+    let hub = Hub::from_env();
+    let (token, _) = hub.seller();
+    // Fixture 4 answers 429 twice (per sandbox process), then normally.
+    let job = job_id(&hub.submit(&token, &video_url("7301000000000000004")).json());
+    let done = hub.wait_settled(&token, &job);
+    assert_eq!(done["status"], "metadata_ready", "{done:#}");
+    assert!(done["stages"]["metadata"]["attempts"].as_i64().unwrap() >= 2, "{done:#}");
+}
+
+fn assert_fails_with(hub: &Hub, token: &str, url: &str, code: &str) -> Value {
+    let job = job_id(&hub.submit(token, url).json());
+    let done = hub.wait_settled(token, &job);
+    assert_eq!(done["status"], "failed", "{url}: {done:#}");
+    assert_eq!(done["error"]["code"], code, "{url}: {done:#}");
+    assert!(!done["error"]["message"].as_str().unwrap().is_empty());
+    assert_eq!(done["stages"]["metadata"]["state"], "failed");
+    done
+}
+
+#[test]
+fn unusable_videos_fail_with_a_readable_reason() {
+    let hub = Hub::from_env();
+    let (token, _) = hub.seller();
+    assert_fails_with(&hub, &token, &video_url("7301000000000000404"), "video_unavailable");
+    assert_fails_with(&hub, &token, &video_url("7301000000000000006"), "cover_too_large");
+    assert_fails_with(&hub, &token, &video_url("7301000000000000007"), "cover_invalid");
+}
+
+#[test]
+fn hostile_short_links_never_leave_the_allow_list() {
+    let hub = Hub::from_env();
+    let (token, _) = hub.seller();
+    assert_fails_with(&hub, &token, "https://vm.tiktok.com/ZMmetadata/", "short_link_unsafe_redirect");
+    assert_fails_with(&hub, &token, "https://vm.tiktok.com/ZMevilhost/", "short_link_unsafe_redirect");
+    assert_fails_with(&hub, &token, "https://vm.tiktok.com/ZMloop0001/", "too_many_redirects");
+    assert_fails_with(&hub, &token, "https://vm.tiktok.com/ZMunknown1/", "video_unavailable");
+}
+
+#[test]
+fn an_exhausted_message_lands_in_the_dead_letter_path_and_fails_its_job() {
+    let hub = Hub::from_env();
+    let (token, _) = hub.seller();
+    // Fixture 5 always answers 500: retried (max_retries = 4) then dead-lettered.
+    let job = job_id(&hub.submit(&token, &video_url("7301000000000000005")).json());
+    let done = hub.wait_job(&token, &job, Duration::from_secs(90), |j| j["status"] == "failed");
+    assert_eq!(done["error"]["code"], "retries_exhausted", "{done:#}");
+    let msg = done["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("oEmbed answered 500"), "{msg}");
+    assert!(done["stages"]["metadata"]["attempts"].as_i64().unwrap() >= 5, "{done:#}");
+}
+
+#[test]
+fn a_slow_upstream_still_completes() {
+    let hub = Hub::from_env();
+    let (token, _) = hub.seller();
+    let job = job_id(&hub.submit(&token, &video_url("7301000000000000008")).json());
+    let done = hub.wait_settled(&token, &job);
+    assert_eq!(done["status"], "metadata_ready", "{done:#}");
+}

@@ -2,7 +2,9 @@
 //! decided in `linkhub_core::api::gateway`), then function routes forwarded over service
 //! bindings. Static dashboard assets are served by Workers assets before this code runs.
 
-use linkhub_cloudflare::{D1Sql, KvPort, WorkerSystem, bindings, config_from_env, from_core_response, to_core_request, to_worker_request};
+use linkhub_cloudflare::{
+    D1Sql, KvPort, WorkerSystem, bindings, config_from_env, from_core_response, to_core_request, to_worker_request,
+};
 use linkhub_core::api::gateway::{self, Action, GatewayDeps, Service};
 use linkhub_core::api::{self, Response as CoreResponse};
 use linkhub_core::error::ApiError;

@@ -10,7 +10,12 @@ pub const PATH: &str = "/api/v1/ingestion/_contract";
 
 pub async fn run(env: &Env, req: &http::Request<Vec<u8>>) -> Result<Response> {
     let param = |name: &str| {
-        req.uri().query().unwrap_or("").split('&').find_map(|kv| kv.strip_prefix(name)?.strip_prefix('=')).map(|v| v.replace("%3A", ":").replace("%2F", "/"))
+        req.uri()
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+            .map(|v| v.replace("%3A", ":").replace("%2F", "/"))
     };
     let sandbox = param("sandbox").unwrap_or_default();
     let suites = param("suites").unwrap_or_else(|| "sql,kv,blobs,queue,http".to_owned());

@@ -2,8 +2,7 @@
 //! and its dead-letter consumer. Decisions live in `linkhub_core`; this maps them onto Workers.
 
 use linkhub_cloudflare::{
-    D1Sql, FetchHttp, QueuePort, R2Blobs, WorkerSystem, bindings, config_from_env, from_core_response,
-    to_core_request,
+    D1Sql, FetchHttp, QueuePort, R2Blobs, WorkerSystem, bindings, config_from_env, from_core_response, to_core_request,
 };
 use linkhub_core::api::ingest::{self, IngestDeps};
 use linkhub_core::stages::{StageOutcome, dead_letter, metadata};
@@ -28,7 +27,8 @@ async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> Result<(
     let cfg = config_from_env(&env);
     let (sql, blobs, queue, http) =
         (D1Sql(env.d1(bindings::DB)?), R2Blobs(env.bucket(bindings::BLOBS)?), QueuePort(&env), FetchHttp);
-    let deps = metadata::MetadataDeps { sql: &sql, blobs: &blobs, queue: &queue, http: &http, sys: &WorkerSystem, cfg: &cfg };
+    let deps =
+        metadata::MetadataDeps { sql: &sql, blobs: &blobs, queue: &queue, http: &http, sys: &WorkerSystem, cfg: &cfg };
     let dead_letters = batch.queue() == bindings::METADATA_DLQ_NAME;
     for message in batch.raw_iter() {
         let body = message.body().as_string().unwrap_or_default();

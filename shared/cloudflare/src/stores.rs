@@ -101,10 +101,7 @@ impl Sql for D1Sql {
     async fn batch(&self, stmts: Vec<Stmt>) -> Result<Vec<u64>, PortError> {
         let prepared = stmts.iter().map(|s| self.prepare(s)).collect::<Result<Vec<_>, _>>()?;
         let results = self.0.batch(prepared).await.map_err(d1_error)?;
-        results
-            .iter()
-            .map(|r| Ok(r.meta().map_err(d1_error)?.and_then(|m| m.changes).unwrap_or(0) as u64))
-            .collect()
+        results.iter().map(|r| Ok(r.meta().map_err(d1_error)?.and_then(|m| m.changes).unwrap_or(0) as u64)).collect()
     }
 }
 
@@ -203,10 +200,7 @@ impl Http for FetchHttp {
         let status = resp.status_code();
         let headers: Vec<(String, String)> =
             resp.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
-        let declared = headers
-            .iter()
-            .find(|(k, _)| k == "content-length")
-            .and_then(|(_, v)| v.parse::<usize>().ok());
+        let declared = headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse::<usize>().ok());
         if declared.is_some_and(|n| n > req.max_response_bytes) {
             return Err(PortError::new(PortErrorKind::TooLarge, "declared length over the cap"));
         }

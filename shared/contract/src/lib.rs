@@ -59,33 +59,43 @@ pub async fn sql_suite(sql: &impl Sql, tag: &str, report: &mut Report) {
                 .bind("héllo ✓ 世界"),
         )
         .await;
-    report.record(S, "execute returns changes", match ins {
-        Ok(n) => ensure(n == 1, || format!("changes = {n}")),
-        Err(e) => Err(e.to_string()),
-    });
+    report.record(
+        S,
+        "execute returns changes",
+        match ins {
+            Ok(n) => ensure(n == 1, || format!("changes = {n}")),
+            Err(e) => Err(e.to_string()),
+        },
+    );
 
     let rows = sql
         .query(Stmt::new("SELECT n, r, t, NULL AS z FROM contract_probe WHERE tag = ? AND k = ?").bind(tag).bind("a"))
         .await;
-    report.record(S, "types round-trip", match rows {
-        Ok(rows) => ensure(
-            rows.len() == 1
-                && rows[0].get("n") == Some(&json!(9_007_199_254_740_991_i64))
-                && rows[0].get("r") == Some(&json!(1.5))
-                && rows[0].get("t") == Some(&json!("héllo ✓ 世界"))
-                && rows[0].get("z") == Some(&serde_json::Value::Null),
-            || format!("rows = {rows:?}"),
-        ),
-        Err(e) => Err(e.to_string()),
-    });
+    report.record(
+        S,
+        "types round-trip",
+        match rows {
+            Ok(rows) => ensure(
+                rows.len() == 1
+                    && rows[0].get("n") == Some(&json!(9_007_199_254_740_991_i64))
+                    && rows[0].get("r") == Some(&json!(1.5))
+                    && rows[0].get("t") == Some(&json!("héllo ✓ 世界"))
+                    && rows[0].get("z") == Some(&serde_json::Value::Null),
+                || format!("rows = {rows:?}"),
+            ),
+            Err(e) => Err(e.to_string()),
+        },
+    );
 
-    let dup = sql
-        .execute(Stmt::new("INSERT INTO contract_probe (tag, k) VALUES (?, ?)").bind(tag).bind("a"))
-        .await;
-    report.record(S, "unique violation is Conflict", match dup {
-        Err(e) => ensure(e.kind == PortErrorKind::Conflict, || format!("kind = {:?}", e.kind)),
-        Ok(_) => Err("duplicate insert succeeded".into()),
-    });
+    let dup = sql.execute(Stmt::new("INSERT INTO contract_probe (tag, k) VALUES (?, ?)").bind(tag).bind("a")).await;
+    report.record(
+        S,
+        "unique violation is Conflict",
+        match dup {
+            Err(e) => ensure(e.kind == PortErrorKind::Conflict, || format!("kind = {:?}", e.kind)),
+            Ok(_) => Err("duplicate insert succeeded".into()),
+        },
+    );
 
     let upsert = sql
         .query(
@@ -97,10 +107,14 @@ pub async fn sql_suite(sql: &impl Sql, tag: &str, report: &mut Report) {
             .bind("counter"),
         )
         .await;
-    report.record(S, "upsert with RETURNING", match upsert {
-        Ok(rows) => ensure(rows.len() == 1 && rows[0].get("n") == Some(&json!(1)), || format!("{rows:?}")),
-        Err(e) => Err(e.to_string()),
-    });
+    report.record(
+        S,
+        "upsert with RETURNING",
+        match upsert {
+            Ok(rows) => ensure(rows.len() == 1 && rows[0].get("n") == Some(&json!(1)), || format!("{rows:?}")),
+            Err(e) => Err(e.to_string()),
+        },
+    );
 
     let batch = sql
         .batch(vec![
@@ -112,9 +126,11 @@ pub async fn sql_suite(sql: &impl Sql, tag: &str, report: &mut Report) {
         .query(Stmt::new("SELECT k FROM contract_probe WHERE tag = ? AND k = ?").bind(tag).bind("b"))
         .await
         .map(|r| r.len());
-    report.record(S, "batch is atomic", ensure(batch.is_err() && b_rows == Ok(0), || {
-        format!("batch = {batch:?}, rows for b = {b_rows:?}")
-    }));
+    report.record(
+        S,
+        "batch is atomic",
+        ensure(batch.is_err() && b_rows == Ok(0), || format!("batch = {batch:?}, rows for b = {b_rows:?}")),
+    );
 
     let ok_batch = sql
         .batch(vec![
@@ -134,22 +150,32 @@ pub async fn sql_suite(sql: &impl Sql, tag: &str, report: &mut Report) {
 pub async fn kv_suite(kv: &impl Kv, tag: &str, report: &mut Report) {
     const S: &str = "kv";
     let key = format!("contract:{tag}:k");
-    report.record(S, "missing key is None", match kv.get(&key).await {
-        Ok(v) => ensure(v.is_none(), || format!("{v:?}")),
-        Err(e) => Err(e.to_string()),
-    });
+    report.record(
+        S,
+        "missing key is None",
+        match kv.get(&key).await {
+            Ok(v) => ensure(v.is_none(), || format!("{v:?}")),
+            Err(e) => Err(e.to_string()),
+        },
+    );
     let bytes: Vec<u8> = (0..=255u8).collect();
     let put = kv.put(&key, &bytes, Some(120)).await;
     report.record(S, "put with ttl", put.map_err(|e| e.to_string()));
-    report.record(S, "binary round-trip", match kv.get(&key).await {
-        Ok(v) => ensure(v.as_deref() == Some(bytes.as_slice()), || format!("{v:?}")),
-        Err(e) => Err(e.to_string()),
-    });
+    report.record(
+        S,
+        "binary round-trip",
+        match kv.get(&key).await {
+            Ok(v) => ensure(v.as_deref() == Some(bytes.as_slice()), || format!("{v:?}")),
+            Err(e) => Err(e.to_string()),
+        },
+    );
     let overwrite = kv.put(&key, b"second", None).await;
     let got = kv.get(&key).await;
-    report.record(S, "overwrite", ensure(overwrite.is_ok() && got == Ok(Some(b"second".to_vec())), || {
-        format!("{overwrite:?} {got:?}")
-    }));
+    report.record(
+        S,
+        "overwrite",
+        ensure(overwrite.is_ok() && got == Ok(Some(b"second".to_vec())), || format!("{overwrite:?} {got:?}")),
+    );
     let del = kv.delete(&key).await;
     let gone = kv.get(&key).await;
     report.record(S, "delete", ensure(del.is_ok() && gone == Ok(None), || format!("{del:?} {gone:?}")));
@@ -158,20 +184,28 @@ pub async fn kv_suite(kv: &impl Kv, tag: &str, report: &mut Report) {
 pub async fn blobs_suite(blobs: &impl Blobs, tag: &str, report: &mut Report) {
     const S: &str = "blobs";
     let key = format!("contract/{tag}/object.bin");
-    report.record(S, "missing object is None", match blobs.get(&key).await {
-        Ok(v) => ensure(v.is_none(), || "found".into()),
-        Err(e) => Err(e.to_string()),
-    });
+    report.record(
+        S,
+        "missing object is None",
+        match blobs.get(&key).await {
+            Ok(v) => ensure(v.is_none(), || "found".into()),
+            Err(e) => Err(e.to_string()),
+        },
+    );
     let data: Vec<u8> = (0..1_048_576u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     let put = blobs.put(&key, &data, "image/webp").await;
     report.record(S, "put 1 MiB", put.map_err(|e| e.to_string()));
-    report.record(S, "bytes and content type round-trip", match blobs.get(&key).await {
-        Ok(Some(b)) => ensure(b.bytes == data && b.content_type == "image/webp", || {
-            format!("len {} type {}", b.bytes.len(), b.content_type)
-        }),
-        Ok(None) => Err("missing after put".into()),
-        Err(e) => Err(e.to_string()),
-    });
+    report.record(
+        S,
+        "bytes and content type round-trip",
+        match blobs.get(&key).await {
+            Ok(Some(b)) => ensure(b.bytes == data && b.content_type == "image/webp", || {
+                format!("len {} type {}", b.bytes.len(), b.content_type)
+            }),
+            Ok(None) => Err("missing after put".into()),
+            Err(e) => Err(e.to_string()),
+        },
+    );
     let del = blobs.delete(&key).await;
     let gone = blobs.get(&key).await.map(|b| b.is_none());
     report.record(S, "delete", ensure(del.is_ok() && gone == Ok(true), || format!("{del:?} {gone:?}")));
@@ -184,40 +218,66 @@ pub async fn queue_suite(queue: &impl Queue, topic: Topic, report: &mut Report) 
     let body = serde_json::json!({"v": 1, "contract": true}).to_string();
     report.record(S, "send", queue.send(topic, &body).await.map_err(|e| e.to_string()));
     let big = "x".repeat(MAX_QUEUE_MESSAGE_BYTES + 1);
-    report.record(S, "oversized message is TooLarge", match queue.send(topic, &big).await {
-        Err(e) => ensure(e.kind == PortErrorKind::TooLarge, || format!("kind {:?}", e.kind)),
-        Ok(()) => Err("oversized message accepted".into()),
-    });
+    report.record(
+        S,
+        "oversized message is TooLarge",
+        match queue.send(topic, &big).await {
+            Err(e) => ensure(e.kind == PortErrorKind::TooLarge, || format!("kind {:?}", e.kind)),
+            Ok(()) => Err("oversized message accepted".into()),
+        },
+    );
 }
 
 /// Needs the sandbox server at `sandbox` (e.g. `http://127.0.0.1:8790`).
 pub async fn http_suite(http: &impl Http, sandbox: &str, report: &mut Report) {
     const S: &str = "http";
     let redirect = http.send(OutboundRequest::get(format!("{sandbox}/_contract/redirect"), 1024)).await;
-    report.record(S, "redirects are not followed", match redirect {
-        Ok(r) => ensure(r.status == 302 && r.header("location") == Some("/_contract/bytes/10"), || {
-            format!("status {} headers {:?}", r.status, r.headers)
-        }),
-        Err(e) => Err(e.to_string()),
-    });
+    report.record(
+        S,
+        "redirects are not followed",
+        match redirect {
+            Ok(r) => ensure(r.status == 302 && r.header("location") == Some("/_contract/bytes/10"), || {
+                format!("status {} headers {:?}", r.status, r.headers)
+            }),
+            Err(e) => Err(e.to_string()),
+        },
+    );
     let ok = http.send(OutboundRequest::get(format!("{sandbox}/_contract/bytes/1000"), 1000)).await;
-    report.record(S, "body at the cap is read", match ok {
-        Ok(r) => ensure(r.status == 200 && r.body.len() == 1000, || format!("status {} len {}", r.status, r.body.len())),
-        Err(e) => Err(e.to_string()),
-    });
+    report.record(
+        S,
+        "body at the cap is read",
+        match ok {
+            Ok(r) => {
+                ensure(r.status == 200 && r.body.len() == 1000, || format!("status {} len {}", r.status, r.body.len()))
+            }
+            Err(e) => Err(e.to_string()),
+        },
+    );
     let big = http.send(OutboundRequest::get(format!("{sandbox}/_contract/bytes/5000"), 1000)).await;
-    report.record(S, "body over the cap is TooLarge", match big {
-        Err(e) => ensure(e.kind == PortErrorKind::TooLarge, || format!("kind {:?}", e.kind)),
-        Ok(r) => Err(format!("accepted {} bytes", r.body.len())),
-    });
+    report.record(
+        S,
+        "body over the cap is TooLarge",
+        match big {
+            Err(e) => ensure(e.kind == PortErrorKind::TooLarge, || format!("kind {:?}", e.kind)),
+            Ok(r) => Err(format!("accepted {} bytes", r.body.len())),
+        },
+    );
     let missing = http.send(OutboundRequest::get(format!("{sandbox}/_contract/nothing-here"), 1000)).await;
-    report.record(S, "404 is an answer, not an error", match missing {
-        Ok(r) => ensure(r.status == 404, || format!("status {}", r.status)),
-        Err(e) => Err(e.to_string()),
-    });
+    report.record(
+        S,
+        "404 is an answer, not an error",
+        match missing {
+            Ok(r) => ensure(r.status == 404, || format!("status {}", r.status)),
+            Err(e) => Err(e.to_string()),
+        },
+    );
     let down = http.send(OutboundRequest::get("http://127.0.0.1:9/", 1000)).await;
-    report.record(S, "unreachable host is Unavailable", match down {
-        Err(e) => ensure(e.kind == PortErrorKind::Unavailable, || format!("kind {:?}", e.kind)),
-        Ok(r) => Err(format!("status {}", r.status)),
-    });
+    report.record(
+        S,
+        "unreachable host is Unavailable",
+        match down {
+            Err(e) => ensure(e.kind == PortErrorKind::Unavailable, || format!("kind {:?}", e.kind)),
+            Ok(r) => Err(format!("status {}", r.status)),
+        },
+    );
 }

@@ -31,10 +31,7 @@ impl Handle {
         if ok {
             Ok(Self(h))
         } else {
-            Err(ApiError::bad_request(
-                "invalid_handle",
-                "handle must be 3-30 characters of a-z, 0-9, '_' or '.'",
-            ))
+            Err(ApiError::bad_request("invalid_handle", "handle must be 3-30 characters of a-z, 0-9, '_' or '.'"))
         }
     }
     pub fn as_str(&self) -> &str {
@@ -85,7 +82,8 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
 
 /// A valid hash of a random password, verified against when the email is unknown so that
 /// "no such user" and "wrong password" take the same time.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2nRVnmN5k/lxmMaBq5ELvnUqH7mJQLbCqPJb1/P6M1A";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2nRVnmN5k/lxmMaBq5ELvnUqH7mJQLbCqPJb1/P6M1A";
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SignupRequest {
@@ -119,6 +117,8 @@ pub struct LoginResponse {
 
 #[derive(Serialize, Deserialize)]
 struct TokenClaims {
+    /// Informational; identity comes from `sub`.
+    #[serde(default)]
     handle: String,
 }
 
@@ -165,30 +165,24 @@ pub fn verify_token(cfg: &Config, sys: &impl System, token: &str) -> ApiResult<S
     claims.subject.map(SellerId).ok_or_else(bad)
 }
 
-pub async fn signup(
-    sql: &impl Sql,
-    sys: &impl System,
-    cfg: &Config,
-    req: SignupRequest,
-) -> ApiResult<SignupResponse> {
+pub async fn signup(sql: &impl Sql, sys: &impl System, cfg: &Config, req: SignupRequest) -> ApiResult<SignupResponse> {
     let email = Email::parse(&req.email)?;
     let handle = Handle::parse(&req.handle)?;
     check_password(&req.password)?;
     jwt_key(cfg)?;
     let id = SellerId(new_id(sys, "sel")?);
     let hash = hash_password(sys, &req.password)?;
-    let insert = Stmt::new(
-        "INSERT INTO sellers (id, email, handle, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(&id.0)
-    .bind(&email.0)
-    .bind(handle.as_str())
-    .bind(hash)
-    .bind(sys.now_ms());
+    let insert = Stmt::new("INSERT INTO sellers (id, email, handle, password_hash, created_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(&id.0)
+        .bind(&email.0)
+        .bind(handle.as_str())
+        .bind(hash)
+        .bind(sys.now_ms());
     match sql.execute(insert).await {
         Ok(_) => {}
         Err(e) if e.kind == PortErrorKind::Conflict => {
-            let taken: Option<serde_json::Value> = opt(sql, Stmt::new("SELECT 1 AS x FROM sellers WHERE email = ?").bind(&email.0)).await?;
+            let taken: Option<serde_json::Value> =
+                opt(sql, Stmt::new("SELECT 1 AS x FROM sellers WHERE email = ?").bind(&email.0)).await?;
             return Err(if taken.is_some() {
                 ApiError::new(StatusCode::CONFLICT, "email_taken", "an account with this email exists")
             } else {
@@ -221,11 +215,8 @@ pub async fn login(sql: &impl Sql, sys: &impl System, cfg: &Config, req: LoginRe
     jwt_key(cfg)?;
     let invalid = || ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "email or password is wrong");
     let Ok(email) = Email::parse(&req.email) else { return Err(invalid()) };
-    let row: Option<CredentialRow> = opt(
-        sql,
-        Stmt::new("SELECT id, handle, password_hash FROM sellers WHERE email = ?").bind(&email.0),
-    )
-    .await?;
+    let row: Option<CredentialRow> =
+        opt(sql, Stmt::new("SELECT id, handle, password_hash FROM sellers WHERE email = ?").bind(&email.0)).await?;
     let ok = match &row {
         Some(r) => verify_password(&req.password, &r.password_hash),
         None => {
@@ -373,7 +364,3 @@ pub async fn seller_handle(sql: &impl Sql, seller: &SellerId) -> ApiResult<Selle
         .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
     Ok(SellerView { id: r.id, handle: r.handle })
 }
-
-#[cfg(test)]
-#[path = "accounts_tests.rs"]
-mod tests;

@@ -57,10 +57,8 @@ impl Config {
                 .unwrap_or_default()
         };
         let tiktok_web_base = text("TIKTOK_WEB_BASE").map(|v| v.trim_end_matches('/').to_owned());
-        let tiktok_oembed_url =
-            text("TIKTOK_OEMBED_URL").unwrap_or_else(|| "https://www.tiktok.com/oembed".to_owned());
-        let mut outbound: Vec<Origin> =
-            list("OUTBOUND_ALLOWED_ORIGINS").iter().filter_map(|o| Origin::of(o)).collect();
+        let tiktok_oembed_url = text("TIKTOK_OEMBED_URL").unwrap_or_else(|| "https://www.tiktok.com/oembed".to_owned());
+        let mut outbound: Vec<Origin> = list("OUTBOUND_ALLOWED_ORIGINS").iter().filter_map(|o| Origin::of(o)).collect();
         // The configured endpoints are trusted by definition.
         outbound.extend(Origin::of(&tiktok_oembed_url));
         outbound.extend(tiktok_web_base.as_deref().and_then(Origin::of));
@@ -80,8 +78,7 @@ impl Config {
                 .unwrap_or(30),
             submit_limit_per_client_per_minute: u32::try_from(num("SUBMIT_LIMIT_PER_CLIENT_PER_MINUTE", 60))
                 .unwrap_or(60),
-            auth_limit_per_client_per_minute: u32::try_from(num("AUTH_LIMIT_PER_CLIENT_PER_MINUTE", 20))
-                .unwrap_or(20),
+            auth_limit_per_client_per_minute: u32::try_from(num("AUTH_LIMIT_PER_CLIENT_PER_MINUTE", 20)).unwrap_or(20),
             cors_allowed_origins: if cors.is_empty() { vec!["*".to_owned()] } else { cors },
             contract_route_enabled: text("CONTRACT_ROUTE").as_deref() == Some("enabled"),
         }

@@ -108,9 +108,8 @@ async fn submit_body(
     body: &[u8],
     request_id: &str,
 ) -> ApiResult<Stored> {
-    let req: SubmitRequest = serde_json::from_slice(body).map_err(|e| {
-        ApiError::bad_request("invalid_json", format!("body must be JSON {{\"url\": \"...\"}}: {e}"))
-    })?;
+    let req: SubmitRequest = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request("invalid_json", format!("body must be JSON {{\"url\": \"...\"}}: {e}")))?;
     let (status, resp) = submit(sql, queue, sys, seller, &req.url, request_id).await?;
     Ok(Stored { status, body: serde_json::to_string(&resp)?, replayed: false })
 }
@@ -159,8 +158,7 @@ pub async fn submit(
     let msg = StageMessage::new(&job_id, seller, request_id);
     if let Err(e) = queue.send(Topic::Metadata, &msg.to_json()?).await {
         // Without its message the job would never move: take it back so a retry starts clean.
-        sql.execute(Stmt::new("DELETE FROM jobs WHERE id = ? AND seller_id = ?").bind(&job_id).bind(&seller.0))
-            .await?;
+        sql.execute(Stmt::new("DELETE FROM jobs WHERE id = ? AND seller_id = ?").bind(&job_id).bind(&seller.0)).await?;
         return Err(e.into());
     }
     let view = jobs::get(sql, seller, &job_id).await?;

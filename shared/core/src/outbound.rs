@@ -4,10 +4,8 @@
 use crate::ports::{Http, OutboundRequest, OutboundResponse, PortError, PortErrorKind};
 
 /// TikTok hosts we may call over https: web, short links and the cover CDNs.
-const TIKTOK_EXACT: [&str; 5] =
-    ["www.tiktok.com", "tiktok.com", "m.tiktok.com", "vm.tiktok.com", "vt.tiktok.com"];
-const TIKTOK_CDN_SUFFIXES: [&str; 4] =
-    [".tiktokcdn.com", ".tiktokcdn-us.com", ".tiktokcdn-eu.com", ".tiktokv.com"];
+const TIKTOK_EXACT: [&str; 5] = ["www.tiktok.com", "tiktok.com", "m.tiktok.com", "vm.tiktok.com", "vt.tiktok.com"];
+const TIKTOK_CDN_SUFFIXES: [&str; 4] = [".tiktokcdn.com", ".tiktokcdn-us.com", ".tiktokcdn-eu.com", ".tiktokv.com"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
@@ -43,8 +41,7 @@ pub fn is_allowed(url: &str, extra: &[Origin]) -> bool {
     }
     o.scheme == "https"
         && o.port.is_none()
-        && (TIKTOK_EXACT.contains(&o.host.as_str())
-            || TIKTOK_CDN_SUFFIXES.iter().any(|s| o.host.ends_with(s)))
+        && (TIKTOK_EXACT.contains(&o.host.as_str()) || TIKTOK_CDN_SUFFIXES.iter().any(|s| o.host.ends_with(s)))
 }
 
 /// Wraps an [`Http`] port so that nothing outside the allow-list is ever sent.
@@ -56,10 +53,7 @@ pub struct AllowListed<'a, H> {
 impl<H: Http> Http for AllowListed<'_, H> {
     async fn send(&self, req: OutboundRequest) -> Result<OutboundResponse, PortError> {
         if !is_allowed(&req.url, self.extra) {
-            return Err(PortError::new(
-                PortErrorKind::Forbidden,
-                format!("outbound host not allowed: {}", req.url),
-            ));
+            return Err(PortError::new(PortErrorKind::Forbidden, format!("outbound host not allowed: {}", req.url)));
         }
         self.inner.send(req).await
     }

@@ -187,13 +187,7 @@ pub struct OutboundRequest {
 
 impl OutboundRequest {
     pub fn get(url: impl Into<String>, max_response_bytes: usize) -> Self {
-        Self {
-            method: http::Method::GET,
-            url: url.into(),
-            headers: Vec::new(),
-            body: Vec::new(),
-            max_response_bytes,
-        }
+        Self { method: http::Method::GET, url: url.into(), headers: Vec::new(), body: Vec::new(), max_response_bytes }
     }
 }
 
@@ -207,10 +201,7 @@ pub struct OutboundResponse {
 
 impl OutboundResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 

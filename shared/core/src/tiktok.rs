@@ -15,10 +15,19 @@ const WEB_HOSTS: [&str; 3] = ["www.tiktok.com", "tiktok.com", "m.tiktok.com"];
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TikTokLink {
     /// `/@user/video/<id>`; `user` is `None` for shapes that carry only the id.
-    Video { user: Option<String>, id: String },
-    Photo { user: String, id: String },
+    Video {
+        user: Option<String>,
+        id: String,
+    },
+    Photo {
+        user: String,
+        id: String,
+    },
     /// A short link that must be resolved by following redirects.
-    Short { host: ShortHost, code: String },
+    Short {
+        host: ShortHost,
+        code: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,8 +185,7 @@ fn strip_scheme(s: &str) -> Result<&str, LinkError> {
         if scheme.eq_ignore_ascii_case("https") {
             return Ok(&s[i + 3..]);
         }
-        if scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) && !scheme.is_empty()
-        {
+        if scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) && !scheme.is_empty() {
             return Err(LinkError::NotHttps);
         }
         return Err(LinkError::Malformed);
@@ -194,10 +202,7 @@ fn strip_scheme(s: &str) -> Result<&str, LinkError> {
             return Err(LinkError::NotHttps);
         }
     }
-    if s.starts_with("//") {
-        return Ok(&s[2..]);
-    }
-    Ok(s)
+    Ok(s.strip_prefix("//").unwrap_or(s))
 }
 
 fn check_authority(authority: &str) -> Result<String, LinkError> {
@@ -249,9 +254,7 @@ fn parse_path(host: &str, path: &str) -> Result<TikTokLink, LinkError> {
         "vm.tiktok.com" | "vt.tiktok.com" => {
             let host = if host.starts_with("vm") { ShortHost::Vm } else { ShortHost::Vt };
             match segs.as_slice() {
-                [code] if is_short_code(code) => {
-                    Ok(TikTokLink::Short { host, code: (*code).to_owned() })
-                }
+                [code] if is_short_code(code) => Ok(TikTokLink::Short { host, code: (*code).to_owned() }),
                 _ => Err(LinkError::NotAVideo),
             }
         }
@@ -285,9 +288,8 @@ fn parse_path(host: &str, path: &str) -> Result<TikTokLink, LinkError> {
 }
 
 fn is_user(seg: &str) -> bool {
-    seg.strip_prefix('@').is_some_and(|u| {
-        u.len() <= 64 && u.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
-    })
+    seg.strip_prefix('@')
+        .is_some_and(|u| u.len() <= 64 && u.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_'))
 }
 
 fn is_video_id(s: &str) -> bool {

@@ -1,7 +1,7 @@
 //! The edge gateway: request ids, CORS, health, OpenAPI, accounts, rate limits, and forwarding
 //! of function routes (over service bindings on Workers) with the authenticated seller attached.
 
-use super::{Request, Response, SELLER_HEADER, REQUEST_ID_HEADER, error, header, json, parse_json};
+use super::{REQUEST_ID_HEADER, Request, Response, SELLER_HEADER, error, header, json, parse_json};
 use crate::accounts::{self, SellerId};
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
@@ -85,7 +85,10 @@ pub fn finish<Y: System>(d_sys: &Y, cfg: &Config, ctx: &RequestCtx, mut resp: Re
         && let Ok(v) = HeaderValue::from_str(&origin)
     {
         h.insert("access-control-allow-origin", v);
-        h.insert("access-control-expose-headers", HeaderValue::from_static("x-request-id, retry-after, idempotent-replayed"));
+        h.insert(
+            "access-control-expose-headers",
+            HeaderValue::from_static("x-request-id, retry-after, idempotent-replayed"),
+        );
         h.insert("vary", HeaderValue::from_static("origin"));
     }
     ctx.log.clone().with("status", resp.status().as_u16()).info(d_sys, "request");
@@ -119,12 +122,24 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(
         (Method::GET, "/healthz") => respond(health(d).await),
         (Method::GET, "/api/v1/openapi.json") => respond(super::openapi::response()),
         (Method::POST, "/api/v1/auth/signup") => {
-            ratelimit::hit(d.sql, d.sys, &format!("auth:{}", client_address(&req)), d.cfg.auth_limit_per_client_per_minute).await?;
+            ratelimit::hit(
+                d.sql,
+                d.sys,
+                &format!("auth:{}", client_address(&req)),
+                d.cfg.auth_limit_per_client_per_minute,
+            )
+            .await?;
             let out = accounts::signup(d.sql, d.sys, d.cfg, parse_json(&req)?).await?;
             respond(json(StatusCode::CREATED, &out))
         }
         (Method::POST, "/api/v1/auth/login") => {
-            ratelimit::hit(d.sql, d.sys, &format!("auth:{}", client_address(&req)), d.cfg.auth_limit_per_client_per_minute).await?;
+            ratelimit::hit(
+                d.sql,
+                d.sys,
+                &format!("auth:{}", client_address(&req)),
+                d.cfg.auth_limit_per_client_per_minute,
+            )
+            .await?;
             let out = accounts::login(d.sql, d.sys, d.cfg, parse_json(&req)?).await?;
             respond(json(StatusCode::OK, &out))
         }
@@ -139,8 +154,20 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(
             let seller = authenticate(d, &req).await?;
             if method == Method::POST && path == "/api/v1/ingestion/tiktok-link" {
                 super::check_body_size(&req)?;
-                ratelimit::hit(d.sql, d.sys, &format!("submit:seller:{}", seller.0), d.cfg.submit_limit_per_seller_per_minute).await?;
-                ratelimit::hit(d.sql, d.sys, &format!("submit:client:{}", client_address(&req)), d.cfg.submit_limit_per_client_per_minute).await?;
+                ratelimit::hit(
+                    d.sql,
+                    d.sys,
+                    &format!("submit:seller:{}", seller.0),
+                    d.cfg.submit_limit_per_seller_per_minute,
+                )
+                .await?;
+                ratelimit::hit(
+                    d.sql,
+                    d.sys,
+                    &format!("submit:client:{}", client_address(&req)),
+                    d.cfg.submit_limit_per_client_per_minute,
+                )
+                .await?;
             }
             let v = HeaderValue::from_str(&seller.0).map_err(|e| ApiError::internal(e.to_string()))?;
             req.headers_mut().insert(SELLER_HEADER, v);

@@ -1,7 +1,7 @@
 //! The ingest function's routes. The gateway has already authenticated the caller and put the
 //! seller id in [`SELLER_HEADER`]; every query below is scoped by it.
 
-use super::{Request, Response, SELLER_HEADER, REQUEST_ID_HEADER, error, header, json};
+use super::{REQUEST_ID_HEADER, Request, Response, SELLER_HEADER, error, header, json};
 use crate::accounts::SellerId;
 use crate::error::{ApiError, ApiResult};
 use crate::ingest;
@@ -31,7 +31,10 @@ pub async fn handle<S: Sql, B: Blobs, Q: Queue, Y: System>(d: &IngestDeps<'_, S,
     }
 }
 
-async fn dispatch<S: Sql, B: Blobs, Q: Queue, Y: System>(d: &IngestDeps<'_, S, B, Q, Y>, req: &Request) -> ApiResult<Response> {
+async fn dispatch<S: Sql, B: Blobs, Q: Queue, Y: System>(
+    d: &IngestDeps<'_, S, B, Q, Y>,
+    req: &Request,
+) -> ApiResult<Response> {
     let seller = header(req, SELLER_HEADER)
         .filter(|s| !s.is_empty())
         .map(|s| SellerId(s.to_owned()))

@@ -6,8 +6,8 @@ pub mod ingest;
 pub mod openapi;
 
 use crate::error::ApiError;
-use http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use http::StatusCode;
+use http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -56,7 +56,8 @@ pub fn error(e: &ApiError) -> Response {
 }
 
 fn json_body<T: Serialize>(status: StatusCode, value: &T) -> Response {
-    let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{\"error\":{\"code\":\"internal\",\"message\":\"internal error\"}}".to_vec());
+    let body = serde_json::to_vec(value)
+        .unwrap_or_else(|_| b"{\"error\":{\"code\":\"internal\",\"message\":\"internal error\"}}".to_vec());
     bytes(status, "application/json", body)
 }
 

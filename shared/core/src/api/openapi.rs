@@ -5,8 +5,8 @@
 
 use super::Response;
 use crate::accounts::{
-    ApiKeyList, ApiKeyView, CreateApiKeyRequest, CreatedApiKey, LoginRequest, LoginResponse, SellerView,
-    SignupRequest, SignupResponse,
+    ApiKeyList, ApiKeyView, CreateApiKeyRequest, CreatedApiKey, LoginRequest, LoginResponse, SellerView, SignupRequest,
+    SignupResponse,
 };
 use crate::api::gateway::Health;
 use crate::error::{ErrorBody, ErrorDetail};
@@ -90,7 +90,9 @@ impl utoipa::Modify for BearerAuth {
         let components = api.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT or lh_ API key").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT or lh_ API key").build(),
+            ),
         );
     }
 }

@@ -146,8 +146,8 @@ async fn run<S: Sql, B: Blobs, Q: Queue, H: Http, Y: System>(
     msg: &StageMessage,
 ) -> Result<(), StageError> {
     let http = AllowListed { inner: d.http, extra: &d.cfg.outbound_allowed_origins };
-    let mut link = TikTokLink::parse(&job.canonical_url)
-        .map_err(|e| StageError::permanent("invalid_link", e.message()))?;
+    let mut link =
+        TikTokLink::parse(&job.canonical_url).map_err(|e| StageError::permanent("invalid_link", e.message()))?;
     if link.is_short() {
         link = resolve_short_link(&http, d.cfg, &link).await?;
     }
@@ -238,8 +238,12 @@ fn upstream_status(status: u16, what: &str) -> Result<(), StageError> {
 
 fn port_error(e: PortError, what: &str) -> StageError {
     match e.kind {
-        PortErrorKind::Forbidden => StageError::permanent("outbound_not_allowed", format!("{what}: destination is not allowed")),
-        PortErrorKind::TooLarge => StageError::permanent("response_too_large", format!("{what}: response is too large")),
+        PortErrorKind::Forbidden => {
+            StageError::permanent("outbound_not_allowed", format!("{what}: destination is not allowed"))
+        }
+        PortErrorKind::TooLarge => {
+            StageError::permanent("response_too_large", format!("{what}: response is too large"))
+        }
         _ => StageError::Transient(format!("{what}: {e}")),
     }
 }
@@ -252,11 +256,7 @@ fn transport_url(cfg: &Config, url: &str) -> String {
     }
 }
 
-pub async fn resolve_short_link<H: Http>(
-    http: &H,
-    cfg: &Config,
-    start: &TikTokLink,
-) -> Result<TikTokLink, StageError> {
+pub async fn resolve_short_link<H: Http>(http: &H, cfg: &Config, start: &TikTokLink) -> Result<TikTokLink, StageError> {
     let mut current = start.canonical_url();
     for _ in 0..MAX_HOPS {
         let resp = http
@@ -340,7 +340,8 @@ async fn copy_cover<H: Http, B: Blobs>(
     if resp.body.len() > cfg.cover_max_bytes {
         return Err(StageError::permanent("cover_too_large", "the cover image is too large"));
     }
-    let declared = resp.header("content-type").unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let declared =
+        resp.header("content-type").unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let (sniffed, ext) = match imagesize::image_type(&resp.body) {
         Ok(imagesize::ImageType::Jpeg) => ("image/jpeg", "jpg"),
         Ok(imagesize::ImageType::Png) => ("image/png", "png"),

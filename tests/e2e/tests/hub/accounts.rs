@@ -6,7 +6,8 @@ fn signup_login_and_me() {
     let hub = Hub::from_env();
     let handle = unique("acct");
     let email = format!("{handle}@Example.com");
-    let r = hub.post("/api/v1/auth/signup", None, &json!({"email": email, "password": "s3cret-pass", "handle": handle}));
+    let r =
+        hub.post("/api/v1/auth/signup", None, &json!({"email": email, "password": "s3cret-pass", "handle": handle}));
     assert_eq!(r.status, 201);
     let v = r.json();
     assert_eq!(v["seller"]["handle"], handle.to_lowercase());
@@ -16,9 +17,17 @@ fn signup_login_and_me() {
     let me = hub.get("/api/v1/auth/me", Some(&token)).json();
     assert_eq!(me["id"], v["seller"]["id"]);
 
-    let again = hub.post("/api/v1/auth/signup", None, &json!({"email": email, "password": "s3cret-pass", "handle": unique("other")}));
+    let again = hub.post(
+        "/api/v1/auth/signup",
+        None,
+        &json!({"email": email, "password": "s3cret-pass", "handle": unique("other")}),
+    );
     assert_eq!((again.status, again.error_code().as_str()), (409, "email_taken"));
-    let again = hub.post("/api/v1/auth/signup", None, &json!({"email": format!("x{email}"), "password": "s3cret-pass", "handle": handle}));
+    let again = hub.post(
+        "/api/v1/auth/signup",
+        None,
+        &json!({"email": format!("x{email}"), "password": "s3cret-pass", "handle": handle}),
+    );
     assert_eq!((again.status, again.error_code().as_str()), (409, "handle_taken"));
     let wrong = hub.post("/api/v1/auth/login", None, &json!({"email": email, "password": "wrong-pass"}));
     assert_eq!((wrong.status, wrong.error_code().as_str()), (401, "invalid_credentials"));

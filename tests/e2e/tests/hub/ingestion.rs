@@ -8,10 +8,22 @@ fn every_link_shape_is_accepted_and_canonicalised() {
     let hub = Hub::from_env();
     let (token, _) = hub.seller();
     let cases = [
-        (format!("https://www.tiktok.com/@glowbykemi/video/{ID}?is_from_webapp=1&sender_device=pc"), format!("https://www.tiktok.com/@glowbykemi/video/{ID}")),
-        ("https://m.tiktok.com/v/7301000000000000002.html".to_owned(), "https://www.tiktok.com/@/video/7301000000000000002".to_owned()),
-        ("tiktok.com/@casa.bonita.mx/photo/7301000000000000003".to_owned(), "https://www.tiktok.com/@casa.bonita.mx/photo/7301000000000000003".to_owned()),
-        ("https://www.tiktok.com/embed/v2/7301000000000000008".to_owned(), "https://www.tiktok.com/@/video/7301000000000000008".to_owned()),
+        (
+            format!("https://www.tiktok.com/@glowbykemi/video/{ID}?is_from_webapp=1&sender_device=pc"),
+            format!("https://www.tiktok.com/@glowbykemi/video/{ID}"),
+        ),
+        (
+            "https://m.tiktok.com/v/7301000000000000002.html".to_owned(),
+            "https://www.tiktok.com/@/video/7301000000000000002".to_owned(),
+        ),
+        (
+            "tiktok.com/@casa.bonita.mx/photo/7301000000000000003".to_owned(),
+            "https://www.tiktok.com/@casa.bonita.mx/photo/7301000000000000003".to_owned(),
+        ),
+        (
+            "https://www.tiktok.com/embed/v2/7301000000000000008".to_owned(),
+            "https://www.tiktok.com/@/video/7301000000000000008".to_owned(),
+        ),
         ("https://vm.tiktok.com/ZMabc1234/".to_owned(), "https://vm.tiktok.com/ZMabc1234/".to_owned()),
         ("https://vt.tiktok.com/ZSdef5678".to_owned(), "https://vt.tiktok.com/ZSdef5678/".to_owned()),
         ("https://www.tiktok.com/t/ZTchain99/".to_owned(), "https://www.tiktok.com/t/ZTchain99/".to_owned()),
@@ -121,7 +133,13 @@ fn another_sellers_job_is_not_found() {
 fn jobs_list_pages_with_a_cursor_and_filters_by_status() {
     let hub = Hub::from_env();
     let (token, _) = hub.seller();
-    let ids = ["7301000000000000001", "7301000000000000002", "7301000000000000003", "7301000000000000008", "7301000000000000404"];
+    let ids = [
+        "7301000000000000001",
+        "7301000000000000002",
+        "7301000000000000003",
+        "7301000000000000008",
+        "7301000000000000404",
+    ];
     for id in ids {
         assert_eq!(hub.submit(&token, &video_url(id)).status, 202);
     }

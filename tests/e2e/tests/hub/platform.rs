@@ -79,13 +79,8 @@ fn cors_preflight_and_headers() {
 fn cloudflare_adapters_pass_the_port_contracts() {
     let hub = Hub::from_env();
     let (token, _) = hub.seller();
-    let r = hub.request(
-        "POST",
-        &format!("/api/v1/ingestion/_contract?sandbox={}", hub.sandbox),
-        Some(&token),
-        &[],
-        None,
-    );
+    let r =
+        hub.request("POST", &format!("/api/v1/ingestion/_contract?sandbox={}", hub.sandbox), Some(&token), &[], None);
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     let report = r.json();
     let checks = report["checks"].as_array().unwrap();

@@ -20,7 +20,8 @@ fn a_video_reaches_metadata_ready_with_its_cover_in_r2() {
         assert_eq!(done["status"], "metadata_ready", "{done:#}");
         assert_eq!(done["stages"]["metadata"]["state"], "done");
         assert_eq!(done["video_id"], id);
-        let fixture: Value = serde_json::from_str(&std::fs::read_to_string(format!("{FIXTURES}/{id}.json")).unwrap()).unwrap();
+        let fixture: Value =
+            serde_json::from_str(&std::fs::read_to_string(format!("{FIXTURES}/{id}.json")).unwrap()).unwrap();
         assert_eq!(done["video"]["caption"], fixture["title"]);
         assert_eq!(done["video"]["author_name"], fixture["author_name"]);
         let cover = &done["video"]["cover"];

@@ -55,7 +55,14 @@ impl Hub {
         Self { base, sandbox, agent }
     }
 
-    pub fn request(&self, method: &str, path: &str, token: Option<&str>, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> Reply {
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Reply {
         let mut b = ureq::http::Request::builder().method(method).uri(format!("{}{path}", self.base));
         if let Some(t) = token {
             b = b.header("authorization", format!("Bearer {t}"));
@@ -70,7 +77,8 @@ impl Hub {
         let req = b.body(body.unwrap_or_default()).unwrap();
         let resp = self.agent.run(req).unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         let status = resp.status().as_u16();
-        let headers = resp.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned())).collect();
+        let headers =
+            resp.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned())).collect();
         let body = resp.into_body().with_config().limit(50 * 1024 * 1024).read_to_vec().unwrap();
         Reply { status, headers, body }
     }

@@ -1,0 +1,39 @@
+# The two commands: `make dev` brings the whole hub up locally; `make test` runs every test.
+# Both install what is missing first (scripts/setup.sh), quickly when everything is there.
+
+SHELL := /bin/bash
+WASM_CRATES := -p linkhub-core -p linkhub-contract -p linkhub-cloudflare -p linkhub-gateway -p linkhub-ingest
+WASI_CRATES := -p linkhub-core -p linkhub-contract
+
+.PHONY: dev test setup build lint unit e2e sizes clean-state
+
+dev: setup build
+	bash scripts/dev.sh
+
+test: setup lint unit build e2e sizes
+
+setup:
+	bash scripts/setup.sh
+
+build:
+	cargo build -p linkhub-sandbox
+	bash scripts/build-workers.sh
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy $(WASM_CRATES) --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy $(WASI_CRATES) --target wasm32-wasip2 -- -D warnings
+
+unit:
+	cargo test --workspace --exclude linkhub-e2e
+
+e2e:
+	bash scripts/e2e.sh
+
+sizes:
+	bash scripts/wasm-sizes.sh
+
+# Forget the local D1/KV/R2/Queues state of `make dev`.
+clean-state:
+	rm -rf .wrangler/state

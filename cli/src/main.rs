@@ -1,0 +1,60 @@
+//! `linkhub`: command-line tools over the Link Hub core.
+
+use clap::{Parser, Subcommand};
+use linkhub_core::tiktok::TikTokLink;
+use serde_json::json;
+use std::io::Write;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "linkhub", version, about = "Link Hub: TikTok links to sellable products at the edge")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check TikTok links offline: one JSON line per link with its canonical form or the error code.
+    Link {
+        /// Links as pasted by sellers.
+        #[arg(required = true)]
+        urls: Vec<String>,
+    },
+    /// Print the OpenAPI 3.1 description of the HTTP API.
+    Openapi,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut out = std::io::stdout().lock();
+    let result = match cli.command {
+        Command::Link { urls } => {
+            let mut all_ok = true;
+            for url in urls {
+                let line = match TikTokLink::parse(&url) {
+                    Ok(link) => json!({
+                        "input": url,
+                        "ok": true,
+                        "kind": link.kind(),
+                        "canonical_url": link.canonical_url(),
+                        "video_id": link.video_id(),
+                    }),
+                    Err(e) => {
+                        all_ok = false;
+                        json!({"input": url, "ok": false, "error": {"code": e.code(), "message": e.message()}})
+                    }
+                };
+                if writeln!(out, "{line}").is_err() {
+                    return ExitCode::FAILURE;
+                }
+            }
+            if all_ok { Ok(()) } else { Err(()) }
+        }
+        Command::Openapi => {
+            let doc = serde_json::to_string_pretty(&linkhub_core::api::openapi::document()).unwrap_or_default();
+            writeln!(out, "{doc}").map_err(|_| ())
+        }
+    };
+    if result.is_ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}

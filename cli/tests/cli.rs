@@ -1,0 +1,37 @@
+#![allow(clippy::unwrap_used)]
+
+use assert_cmd::Command;
+
+fn linkhub() -> Command {
+    Command::cargo_bin("linkhub").unwrap()
+}
+
+#[test]
+fn help_lists_the_commands() {
+    let out = linkhub().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("link") && text.contains("openapi"), "{text}");
+}
+
+#[test]
+fn link_prints_canonical_forms_and_fails_on_bad_links() {
+    let out = linkhub()
+        .args(["link", "https://m.tiktok.com/v/7301000000000000001.html", "https://tiktok.com.evil.com/x"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a refused link makes the command fail");
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["canonical_url"], "https://www.tiktok.com/@/video/7301000000000000001");
+    assert_eq!(lines[1]["error"]["code"], "url_host_not_tiktok");
+}
+
+#[test]
+fn openapi_prints_a_3_1_document() {
+    let out = linkhub().arg("openapi").output().unwrap();
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+}

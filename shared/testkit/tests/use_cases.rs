@@ -1,0 +1,221 @@
+//! Use cases over native ports with a controllable clock: what the end-to-end suite cannot
+//! steer (time, queue faults, redelivery, exact backoff).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{T0, TestApp};
+use jwt_simple::prelude::*;
+use linkhub_core::ports::{Sql, Stmt, Topic};
+use linkhub_core::stages::StageOutcome;
+use linkhub_testkit::block_on;
+use serde_json::json;
+
+const VIDEO: &str = "https://www.tiktok.com/@glowbykemi/video/7301000000000000001";
+
+#[test]
+fn tokens_expire_with_at_most_sixty_seconds_of_tolerance() {
+    let app = TestApp::new();
+    let token = app.signup("clocky");
+    assert_eq!(app.get("/api/v1/auth/me", Some(&token)).status, 200);
+    app.sys.advance_ms(86_400_000 + 59_000);
+    assert_eq!(app.get("/api/v1/auth/me", Some(&token)).status, 200, "inside the tolerance");
+    app.sys.advance_ms(2_000);
+    let r = app.get("/api/v1/auth/me", Some(&token));
+    assert_eq!((r.status, r.code().as_str()), (401, "unauthorized"));
+}
+
+fn forge(claims: JWTClaims<NoCustomClaims>, secret: &str) -> String {
+    HS256Key::from_bytes(secret.as_bytes()).authenticate(claims).unwrap()
+}
+
+#[test]
+fn tokens_without_exp_iss_or_aud_or_with_wrong_ones_are_refused() {
+    let app = TestApp::new();
+    app.signup("forged");
+    let seller: String =
+        block_on(app.sql.query(Stmt::new("SELECT id FROM sellers"))).unwrap()[0]["id"].as_str().unwrap().to_owned();
+    let now = Duration::from_millis(T0 as u64);
+    let full = || JWTClaims {
+        issued_at: Some(now),
+        expires_at: Some(now + Duration::from_hours(1)),
+        invalid_before: Some(now),
+        issuer: Some("linkhub".to_owned()),
+        subject: Some(seller.clone()),
+        audiences: Some(Audiences::AsString("linkhub-api".to_owned())),
+        jwt_id: None,
+        nonce: None,
+        custom: NoCustomClaims {},
+    };
+    let secret = "test-secret-test-secret-test-secret";
+    assert_eq!(app.get("/api/v1/auth/me", Some(&forge(full(), secret))).status, 200, "the control token works");
+    let cases = [
+        ("no exp", JWTClaims { expires_at: None, ..full() }, secret),
+        ("no iss", JWTClaims { issuer: None, ..full() }, secret),
+        ("no aud", JWTClaims { audiences: None, ..full() }, secret),
+        ("wrong iss", JWTClaims { issuer: Some("someone-else".into()), ..full() }, secret),
+        ("wrong aud", JWTClaims { audiences: Some(Audiences::AsString("other".into())), ..full() }, secret),
+        ("wrong key", full(), "another-secret-another-secret-xx"),
+    ];
+    for (name, claims, key) in cases {
+        assert_eq!(app.get("/api/v1/auth/me", Some(&forge(claims, key))).status, 401, "{name}");
+    }
+}
+
+#[test]
+fn passwords_and_api_keys_are_stored_hashed() {
+    let app = TestApp::new();
+    let token = app.signup("hashy");
+    let key = app.post("/api/v1/auth/api-keys", Some(&token), &json!({"name": "ci"})).json()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let seller = &block_on(app.sql.query(Stmt::new("SELECT password_hash FROM sellers"))).unwrap()[0];
+    let hash = seller["password_hash"].as_str().unwrap();
+    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+    assert!(!hash.contains("long enough pw"));
+    let stored = &block_on(app.sql.query(Stmt::new("SELECT key_hash FROM api_keys"))).unwrap()[0];
+    assert_ne!(stored["key_hash"].as_str().unwrap(), key);
+    assert_eq!(stored["key_hash"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn a_queue_fault_loses_nothing_and_a_retry_starts_clean() {
+    let app = TestApp::new();
+    let token = app.signup("queuefault");
+    app.queue.fail_sends.set(true);
+    let r = app.submit(&token, VIDEO);
+    assert_eq!((r.status, r.code().as_str()), (503, "unavailable"));
+    assert!(r.headers.get("retry-after").is_some());
+    let jobs = app.get("/api/v1/ingestion/jobs", Some(&token)).json();
+    assert!(jobs["items"].as_array().unwrap().is_empty(), "no orphan job without a message");
+    app.queue.fail_sends.set(false);
+    let r = app.submit(&token, VIDEO);
+    assert_eq!(r.status, 202);
+    assert_eq!(app.queue.take(Topic::Metadata).len(), 1);
+}
+
+#[test]
+fn metadata_fans_out_once_even_when_delivered_twice() {
+    let app = TestApp::new();
+    let token = app.signup("twice");
+    let job = app.submit(&token, VIDEO).json()["job_id"].as_str().unwrap().to_owned();
+    let stepped = app.step_metadata();
+    assert_eq!(stepped.len(), 1);
+    assert_eq!(stepped[0].1, StageOutcome::Done);
+    for topic in [Topic::Caption, Topic::Thumbnail, Topic::Tagging] {
+        assert_eq!(app.queue.take(topic).len(), 1, "{topic:?}");
+    }
+    // Redelivery of the same message: acknowledged, nothing fanned out again.
+    assert_eq!(app.process_metadata(&stepped[0].0), StageOutcome::Done);
+    assert!(app.queue.is_empty());
+    let v = app.job(&token, &job);
+    assert_eq!(v["status"], "metadata_ready");
+    assert_eq!(v["stages"]["metadata"]["attempts"], 1);
+    let key = v["video"]["cover"]["key"].as_str().unwrap();
+    assert_eq!(app.blobs.keys(), vec![key.to_owned()]);
+}
+
+#[test]
+fn throttling_backs_off_exponentially_then_succeeds() {
+    let app = TestApp::new();
+    let token = app.signup("backoff");
+    let job = app.submit(&token, "https://www.tiktok.com/@flaky.shop/video/7301000000000000004").json()["job_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let msg = app.queue.take(Topic::Metadata).pop().unwrap();
+    // The sandbox answers this fixture 429 twice per process, then normally.
+    assert_eq!(app.process_metadata(&msg), StageOutcome::RetryAfter(2));
+    assert_eq!(app.process_metadata(&msg), StageOutcome::RetryAfter(4));
+    let v = app.job(&token, &job);
+    assert_eq!(v["status"], "queued");
+    assert_eq!(v["stages"]["metadata"]["last_error"], "oEmbed answered 429");
+    assert_eq!(app.process_metadata(&msg), StageOutcome::Done);
+    let v = app.job(&token, &job);
+    assert_eq!(v["stages"]["metadata"]["attempts"], 3);
+    assert!(v["stages"]["metadata"].get("last_error").is_none(), "cleared on success");
+}
+
+#[test]
+fn a_dead_letter_fails_its_job_with_the_last_error_and_spares_settled_jobs() {
+    let app = TestApp::new();
+    let token = app.signup("dlq");
+    let broken = app.submit(&token, "https://www.tiktok.com/@broken.shop/video/7301000000000000005").json()["job_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let msg = app.queue.take(Topic::Metadata).pop().unwrap();
+    assert_eq!(app.process_metadata(&msg), StageOutcome::RetryAfter(2));
+    assert_eq!(app.dead_letter(&msg), StageOutcome::Failed { code: "retries_exhausted".into() });
+    let v = app.job(&token, &broken);
+    assert_eq!(v["status"], "failed");
+    assert_eq!(v["error"]["message"], "gave up after 1 attempts: oEmbed answered 500");
+
+    let fine = app.submit(&token, VIDEO).json()["job_id"].as_str().unwrap().to_owned();
+    let stepped = app.step_metadata();
+    assert_eq!(stepped[0].1, StageOutcome::Done);
+    app.dead_letter(&stepped[0].0);
+    assert_eq!(app.job(&token, &fine)["status"], "metadata_ready", "a late dead letter cannot fail a finished job");
+}
+
+#[test]
+fn unusable_messages_are_discarded_not_retried_forever() {
+    let app = TestApp::new();
+    assert_eq!(app.process_metadata("{not json"), StageOutcome::Discarded);
+    assert_eq!(app.dead_letter("[]"), StageOutcome::Discarded);
+    let gone = json!({"v": 1, "job_id": "job_missing", "seller_id": "sel_x", "request_id": "r"}).to_string();
+    assert_eq!(app.process_metadata(&gone), StageOutcome::Done);
+}
+
+#[test]
+fn a_stage_message_cannot_reach_another_sellers_job() {
+    let app = TestApp::new();
+    let owner = app.signup("owner");
+    app.signup("intruder");
+    let job = app.submit(&owner, VIDEO).json()["job_id"].as_str().unwrap().to_owned();
+    app.queue.take(Topic::Metadata);
+    let intruder: String = block_on(app.sql.query(Stmt::new("SELECT id FROM sellers WHERE handle = 'intruder'")))
+        .unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let forged = json!({"v": 1, "job_id": job, "seller_id": intruder, "request_id": "r"}).to_string();
+    assert_eq!(app.process_metadata(&forged), StageOutcome::Done);
+    assert_eq!(app.job(&owner, &job)["status"], "queued", "untouched");
+}
+
+#[test]
+fn rate_limits_reset_with_the_next_window() {
+    let app = TestApp::with_config(&[("SUBMIT_LIMIT_PER_SELLER_PER_MINUTE", "2")]);
+    let token = app.signup("limited");
+    let bad = "https://www.tiktok.com/@x";
+    assert_eq!(app.submit(&token, bad).status, 400);
+    assert_eq!(app.submit(&token, bad).status, 400);
+    let r = app.submit(&token, bad);
+    assert_eq!(r.status, 429);
+    let retry: i64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry));
+    app.sys.advance_ms(retry * 1000);
+    assert_eq!(app.submit(&token, bad).status, 400);
+}
+
+#[test]
+fn idempotent_replay_survives_a_changed_world() {
+    let app = TestApp::new();
+    let token = app.signup("idem");
+    let body = json!({"url": VIDEO});
+    let send = |b: &serde_json::Value| {
+        app.call("POST", "/api/v1/ingestion/tiktok-link", Some(&token), &[("idempotency-key", "k-1")], Some(b))
+    };
+    let first = send(&body);
+    assert_eq!(first.status, 202);
+    app.step_metadata();
+    let replay = send(&body);
+    assert_eq!(replay.body, first.body, "the first answer, even though the job has moved on");
+    let long = "k".repeat(256);
+    let bad =
+        app.call("POST", "/api/v1/ingestion/tiktok-link", Some(&token), &[("idempotency-key", &long)], Some(&body));
+    assert_eq!((bad.status, bad.code().as_str()), (400, "invalid_idempotency_key"));
+}

@@ -2,7 +2,7 @@
 # Prints how long a link submission takes to answer on a running local hub (default: make dev's).
 # Usage: scripts/bench-submit.sh [N] [BASE_URL]
 set -euo pipefail
-N=${1:-50}; BASE=${2:-http://127.0.0.1:8787}
+N=${1:-25}; BASE=${2:-http://127.0.0.1:8787}
 handle="bench$RANDOM$RANDOM"
 token=$(curl -s -X POST "$BASE/api/v1/auth/signup" -H 'content-type: application/json' \
   -d "{\"email\":\"$handle@example.com\",\"password\":\"bench-password\",\"handle\":\"$handle\"}" |

@@ -1,5 +1,7 @@
 //! `linkhub`: command-line tools over the Link Hub core.
 
+mod analyze;
+
 use clap::{Parser, Subcommand};
 use linkhub_core::tiktok::TikTokLink;
 use serde_json::json;
@@ -23,6 +25,16 @@ enum Command {
     },
     /// Print the OpenAPI 3.1 description of the HTTP API.
     Openapi,
+    /// Analyse captions: JSONL {"id","caption"} in, one JSONL analysis per line out
+    /// (language, prices, ctas, sentiment, category, hashtags, products, plus tags, seo, codes, phones).
+    Analyze {
+        /// Input file (default: stdin).
+        #[arg(long)]
+        input: Option<std::path::PathBuf>,
+        /// Output file (default: stdout).
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -51,6 +63,16 @@ fn main() -> ExitCode {
             }
             if all_ok { Ok(()) } else { Err(()) }
         }
+        Command::Analyze { input, output } => match analyze::run(input, output) {
+            Ok((done, errors)) => {
+                eprintln!("analysed {done} lines, {errors} errors");
+                Ok(())
+            }
+            Err(e) => {
+                eprintln!("linkhub analyze: {e}");
+                Err(())
+            }
+        },
         Command::Openapi => {
             let doc = serde_json::to_string_pretty(&linkhub_core::api::openapi::document()).unwrap_or_default();
             writeln!(out, "{doc}").map_err(|_| ())

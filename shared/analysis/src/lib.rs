@@ -1,0 +1,128 @@
+//! Caption analysis for social commerce, built for the edge: pure Rust, no I/O, compiled once
+//! per isolate (multi-pattern automata and regexes over small lexicons shipped in `data/`).
+//!
+//! The fields follow the project's labelling guide (`shared/eval/LABELING.md`): `language`,
+//! `prices`, `ctas`, `sentiment`, `category`, `hashtags`, `products`; extras (`mentions`,
+//! `codes`, `phones`, `keywords`, `tags`, `seo`) help the product draft.
+//!
+//! The lexicons in `data/` were written for this project (MIT, like the code): function words per
+//! language, currency markers, call-to-action phrases, sentiment cues and a product vocabulary
+//! mapped to Google Product Taxonomy top-level categories.
+
+mod category;
+mod cta;
+mod hashtags;
+mod language;
+mod prices;
+mod products;
+mod sentiment;
+mod seo;
+mod text;
+pub mod trends;
+
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Price {
+    /// Exact decimal, `.` as the point, no trailing zeros (`"89.9"`, `"1450000"`).
+    pub amount: String,
+    /// ISO 4217.
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seo {
+    pub slug: String,
+    /// At most 60 characters.
+    pub title: String,
+    /// At most 160 characters.
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Analysis {
+    pub language: String,
+    pub prices: Vec<Price>,
+    pub ctas: Vec<String>,
+    pub sentiment: String,
+    pub category: String,
+    pub hashtags: Vec<String>,
+    pub products: Vec<String>,
+    pub mentions: Vec<String>,
+    pub codes: Vec<String>,
+    pub phones: Vec<String>,
+    pub keywords: Vec<String>,
+    pub tags: Vec<String>,
+    pub seo: Seo,
+}
+
+/// Everything compiled once: regexes, automata, lexicons.
+pub struct Analyzer {
+    prices: prices::PriceParser,
+    cta: cta::CtaMatcher,
+    language: language::LanguageModel,
+    sentiment: sentiment::SentimentModel,
+    catalog: category::Catalog,
+}
+
+impl Analyzer {
+    pub fn new() -> Self {
+        Self {
+            prices: prices::PriceParser::new(),
+            cta: cta::CtaMatcher::new(),
+            language: language::LanguageModel::new(),
+            sentiment: sentiment::SentimentModel::new(),
+            catalog: category::Catalog::new(),
+        }
+    }
+
+    /// The process-wide analyzer, built on first use.
+    pub fn shared() -> &'static Analyzer {
+        static ANALYZER: OnceLock<Analyzer> = OnceLock::new();
+        ANALYZER.get_or_init(Analyzer::new)
+    }
+
+    pub fn analyze(&self, caption: &str) -> Analysis {
+        let doc = text::Doc::new(caption);
+        let hashtags = hashtags::hashtags(&doc.nfc);
+        let mentions = hashtags::mentions(&doc.nfc);
+        let language = self.language.detect(&doc);
+        let prices = self.prices.extract(&doc, &language);
+        let cta = self.cta.detect(&doc);
+        let sentiment = self.sentiment.classify(&doc);
+        let hits = self.catalog.find(&doc);
+        let category = self.catalog.category(&hits, &doc, &hashtags);
+        let terms = |i: usize| (self.catalog.terms[i].hint, self.catalog.terms[i].text.contains(' '));
+        let products = products::products(&doc, &hits, &language, &terms);
+        let keywords = seo::keywords(&doc, &products, &language);
+        let tags = seo::tags(&hashtags, &keywords);
+        let seo = seo::seo(&products, &prices, &category, &doc);
+        Analysis {
+            language,
+            prices,
+            ctas: cta.labels,
+            sentiment: sentiment.to_owned(),
+            category: category.to_owned(),
+            hashtags,
+            products,
+            mentions,
+            codes: cta.codes,
+            phones: cta.phones,
+            keywords,
+            tags,
+            seo,
+        }
+    }
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Analyses with the shared analyzer.
+pub fn analyze(caption: &str) -> Analysis {
+    Analyzer::shared().analyze(caption)
+}

@@ -1,0 +1,62 @@
+//! Sentiment toward the product: negative when the creator criticises it or tells people not to
+//! buy it (this wins over emoji), positive for praise or praise emoji, neutral otherwise
+//! (listings, specs, restocks; urgency and decorative emoji do not count).
+
+use crate::text::Doc;
+use regex::{Regex, RegexBuilder};
+
+pub struct SentimentModel {
+    strong_negative: Regex,
+    negative: Regex,
+    positive: Regex,
+    negated_positive: Regex,
+}
+
+const PRAISE_EMOJI: [char; 10] = ['😍', '🤩', '🥰', '🔥', '💯', '🤤', '😋', '👌', '🙌', '❤'];
+const ANGRY_EMOJI: [char; 5] = ['😤', '😡', '👎', '🤮', '😠'];
+
+impl SentimentModel {
+    pub fn new() -> Self {
+        let build = |p: &str| {
+            RegexBuilder::new(p).case_insensitive(true).build().unwrap_or_else(|e| panic!("sentiment regex: {e}"))
+        };
+        Self {
+            strong_negative: build(
+                r"\b(don'?t|do\s+not|never|wouldn'?t|would\s+not)\s+(buy|recommend|waste|get\s+this|purchase|bother)\b|\bnot\s+recommend|\bdontbuy\b|\breturning\s+(it|this|them)\b|\breturned\s+(it|this|them)\b|\bsave\s+your\s+money\b|\bwaste\s+of\s+(money|time)\b|\bdown\s+the\s+drain\b|\bno\s+(compren|lo\s+compren|recomiendo)\b|\bno\s+lo\s+recomiendo\b|\bpor\s+nada\b|\bnão\s+(comprem|recomendo|compre)\b|\bmat\s+(lena|lo|kharido|khareedo)\b|\bbekaar\b|\bbekar\b|\bpaise?\s+waste\b|\bwaste\s+ho\b|\bpassez\s+votre\s+chemin\b|\bn'achetez\s+pas\b|\bje\s+ne\s+recommande\s+pas\b|\bjangan\s+beli\b|\bnyesel\b|\bkecewa\b|\brugi\b|\bhuwag\s+(bilhin|bumili)\b|\bsayang\s+(ang\s+)?pera\b|\businunue\b|\bmsinunue\b|\bnicht\s+kaufen\b|\bfinger\s+weg\b|\bnon\s+compratelo\b|\balmayın\b|\bscam\b|\bripoff\b|\brip-off\b|\bworst\b|\bunsafe\b|\bdangerous\s+for\b",
+            ),
+            negative: build(
+                r"\b(stopped|quit)\s+working\b|\bdejó\s+de\b|\bparou\s+de\b|\bbroke\b|\bbroken\b|\bdied\b|\bfell\s+apart\b|\bsoltou\b|\bpenche\b|\binjoignable\b|\bterrible\b|\bawful\b|\bhorrible\b|\bhorrível\b|\bdisappoint|\bdecepcion|\bfake\b|\bcheap(ly)?\s+made\b|\bpoor\s+quality\b|\brash\b|\bnothing\b.{0,20}\bcancel|\bcancel\s+nothing\b|\bslides\s+off\b|\bgave\s+me\s+a\b|\bband\s+ho\s+gayi\b|\bpapelão\b|\bno\s+responde\b|\bfail\b|\btechfail\b|\bmeh\b|\boverpriced\b|\bnot\s+worth\b|\bbarely\b|\bmbaya\b|\bjelek\b|\brusak\b|\bpangit\b|\bsira\b",
+            ),
+            positive: build(
+                r"\bobsessed\b|\bbest\b|\blove\b|\bloving\b|\bloved\b|\bamazing\b|\bperfect\b|\bperfecta?\b|\bperfeit[oa]\b|\bfavou?rite\b|\bgame[- ]?changer\b|\blifesaver\b|\bso\s+(soft|good|comfy|cute|pretty|easy|worth)\b|\bworth\s+it\b|\bworth\s+every\b|\binsane\b|\bincredible\b|\bincre[íi]ble\b|\bincr[íi]vel\b|\bgorgeous\b|\bbeautiful\b|\bstunning\b|\bcomfiest\b|\bcrispiest\b|\bprettiest\b|\bsoftest\b|\b\w+iest\b\s+\w+\s+(i'?ve|ever)\b|\bcleared\s+my\b|\bchanged\s+my\b|\bcambió\s+mi\b|\bhighly\s+recommend\b|\bmust[- ]have\b|\bdangerously\s+good\b|\bactually\s+(works|earn|changed)\b|\bhasn'?t\s+put\s+it\s+down\b|\bnever\s+going\s+back\b|\bzero\s+(blisters|white\s+cast|greasy|smudge)\b|\bno\s+(smudge|heat\s+damage|white\s+cast)\b|\b10/10\b|\bwinner\b|\bencanta\b|\bme\s+encanta\b|\bamo\b|\bamei\b|\bmaravilh|\bdelicios[oa]\b|\bcremoso\b|\bkamaal\b|\bzabardast\b|\bmast\b|\bbagus\b|\bmantap\b|\bkeren\b|\benak\b|\bsuka\s+banget\b|\brapi\s+banget\b|\bglowing\b|\bganda\b|\bsulit\b|\bsobrang\b|\bvizuri\s+sana\b|\bnzuri\s+sana\b|\bgénial\b|\bparfait\b|\bj'adore\b|\badore\b|\ble\s+seul\s+qui\b|\bremplacé\b|\bsuper\s+(fácil|facil|easy)\b|\bse\s+deshacen\b|\bgrabe\b|\bnot\s+larga\b|\bnão\s+larga\b|\bsayesinde\b|\bharika\b|\bmükemmel\b|\bfantastico\b|\bottimo\b|\btoll\b|\bsuper\s+gut\b|\bsach\s+mein\b|\bobsesionad[oa]\b|\bbaratinh[oa]\b|\bachado\b|\bsolid\b|\bsturdy\b|\bcozy\b|\bcrispy\b|\bjuicy\b|\bsmell\s+(amazing|insane|so\s+good)\b|\bso\s+\w+\b\s+😍",
+            ),
+            negated_positive: build(
+                r"\b(not|never|isn'?t|wasn'?t|no)\s+(so\s+)?(good|great|worth|comfortable|amazing|recommend)\b",
+            ),
+        }
+    }
+
+    pub fn classify(&self, doc: &Doc) -> &'static str {
+        let text = &doc.body;
+        if self.strong_negative.is_match(text) {
+            return "negative";
+        }
+        let neg = self.negative.find_iter(text).count()
+            + self.negated_positive.find_iter(text).count()
+            + doc.nfc.chars().filter(|c| ANGRY_EMOJI.contains(c)).count();
+        let pos = self.positive.find_iter(text).count() + doc.nfc.chars().filter(|c| PRAISE_EMOJI.contains(c)).count();
+        if neg > 0 && neg >= pos {
+            "negative"
+        } else if pos > 0 {
+            "positive"
+        } else {
+            "neutral"
+        }
+    }
+}
+
+impl Default for SentimentModel {
+    fn default() -> Self {
+        Self::new()
+    }
+}

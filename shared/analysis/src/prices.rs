@@ -79,6 +79,10 @@ fn currency_code(marker: &str) -> Option<&'static str> {
     })
 }
 
+/// Words after `18k`, `25k` that make them karats or counts, not money.
+const NOT_MONEY_AFTER_K: [&str; 12] =
+    ["gold", "white", "rose", "steps", "followers", "views", "likes", "subs", "subscribers", "miles", "km", "karat"];
+
 struct Candidate {
     start: usize,
     amount: Decimal,
@@ -102,10 +106,10 @@ impl PriceParser {
                 r"(?i)^\s?(?:%|ml|l\b|lt|litros?|liters?|litres?|g\b|gr\b|kg|mg|oz|lbs?|cm|mm|m\b|km|inch|inches|in\b|ft|mah|w\b|v\b|gb|tb|hz|pcs|pieces?|pack|x\b|hours?|hrs?|h\b|min|minutes?|mins|seconds?|sec|days?|dias?|días|hari|jam|weeks?|months?|years?|steps|colou?rs|k\s?steps|°|yards|yds|sizes?|people|pax|kids|times|rolls|ans|jours|tahun|bulan|meses|años|anos|mois|saat|gün|dakika|wick|in\s?1|-in-1|/10|/5|st\b|nd\b|rd\b|th\b|karat|kt|carat|seater|layer)",
             ),
             excluded_before: re(
-                r"(?i)(shipping|delivery|deliver|livraison|envío|envio|frete|ongkir|courier|postage|entrega|kirim|frais|versand|save|saving|ahorra|economize|hemat|jimat|under|over|above|below|from|a partir de|à partir de|ab|min\.?|minimum|belanja|spend|orders?|pedidos|compras|acima de|mais de|más de|menos de|up to|hingga|sampai|tot|fee|charge|cargo|taxa|tarifa|ongkos|biaya)\W{0,3}(?:\p{L}+\W{1,3}){0,2}$",
+                r"(?i)(shipping|delivery|deliver|livraison|envío|envio|frete|ongkir|courier|postage|entrega|kirim|frais|versand|save|saving|ahorra|economize|hemat|jimat|under|over|above|below|from|a partir de|à partir de|ab|min\.?|minimum|belanja|spend|orders?|pedidos|compras|acima de|mais de|más de|menos de|up to|hingga|sampai|tot|fee|charge|cargo|taxa|tarifa|ongkos|biaya)(?:\W+\p{L}+){0,3}\W*$",
             ),
             cue_before: re(
-                r"(?i)(price|priced|our price|now|was|only|just|for|each|sale|retail|regular|harga|cuma|hanya|precio|ahora|antes|solo|sólo|preço|por|de|só|prix|au lieu de|seulement|à|bei|presyo|lang|fiyat|yerine|sirf|mein|at|→|->|=|:)\W{0,3}$",
+                r"(?i)(?:^|[^\p{L}])(price|priced|our price|now|was|retail|regular|rrp|mrp|harga|precio|ahora|antes|preço|agora|prix|presyo|fiyat|bei|neupreis|jetzt|sekarang|for|→|->|=)\W{0,3}$",
             ),
         }
     }
@@ -174,6 +178,16 @@ impl PriceParser {
                 continue;
             }
             let idr_suffix = matches!(suffix_word.as_deref(), Some("rb" | "ribu"));
+            // A bare number is money only with a `k`/`rb` suffix or a strong price cue before it.
+            let after_word: String = text[whole_end.min(text.len())..]
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_alphabetic())
+                .collect::<String>()
+                .to_lowercase();
+            if suffix_word.is_some() && NOT_MONEY_AFTER_K.contains(&after_word.as_str()) {
+                continue;
+            }
             let cue = self.cue_before.is_match(strip_marker(clause)) || suffix_word.is_some();
             cands.push(Candidate { start, amount, currency, suffixed: suffix_word.is_some(), cue, idr_suffix });
         }

@@ -24,9 +24,12 @@ const STOP: &str = "a an the this that these those my your our their his her its
     yeh hai ka ki ke ko se \
     bu bir ve çok için \
     der die das ein eine und mit für ist \
-    il lo gli di che è per con non";
+    il lo gli di che è per con non \
+    no not não ne pas ni pun tak sa nor never \
+    cotton gold plated silver-plated wooden wood leather silk bamboo ceramic glass steel stainless satin linen \
+    wax velvet denim plastic metal aluminium aluminum cashmere wool organic natural handmade homemade";
 
-const ROMANCE_LINKS: [&str; 6] = ["de", "da", "do", "à", "di", "para"];
+const ROMANCE_LINKS: [&str; 9] = ["de", "da", "do", "à", "di", "en", "alla", "al", "ao"];
 
 fn stop(word: &str) -> bool {
     STOP.split_whitespace().any(|s| s == word) || word.chars().any(|c| c.is_ascii_digit()) || word.chars().count() < 2
@@ -41,7 +44,12 @@ pub fn products(doc: &Doc, hits: &[Hit], language: &str, catalog_terms: &dyn Fn(
         if hint || heads.contains(&hit.term) {
             continue;
         }
-        if i > 0 && !out.is_empty() && !priced_nearby(body, hit.start, hit.end) {
+        if i > 0 && !out.is_empty() && !(starts_item(body, hit.start) && priced_nearby(body, hit.start, hit.end)) {
+            continue;
+        }
+        // "lightroom presets" then "desktop presets": one product.
+        let head = body[hit.start..hit.end].split_whitespace().last().unwrap_or("").trim_end_matches('s');
+        if out.iter().any(|p| p.split_whitespace().any(|w| w.trim_end_matches('s') == head)) {
             continue;
         }
         let phrase = expand(body, hit, language, multiword);
@@ -52,6 +60,24 @@ pub fn products(doc: &Doc, hits: &[Hit], language: &str, catalog_terms: &dyn Fn(
         out.push(phrase);
     }
     out
+}
+
+/// The term opens a list item or a bundle part: at most three words after a line break, bullet,
+/// `|`, `+`, a list number or "or"/"also".
+fn starts_item(body: &str, start: usize) -> bool {
+    let head = &body[..start];
+    let boundary = head
+        .char_indices()
+        .rev()
+        .find(|(_, c)| matches!(c, '\n' | '|' | '•' | '+' | '·' | '-' | '–' | ':' | ';'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let mut segment = head[boundary..].trim();
+    for lead in ["or ", "also ", "and ", "o ", "ou ", "atau "] {
+        segment = segment.strip_prefix(lead).unwrap_or(segment);
+    }
+    let words =
+        segment.split_whitespace().filter(|w| !w.trim_end_matches('.').chars().all(|c| c.is_ascii_digit())).count();
+    words <= 3
 }
 
 /// A price marker or amount close after the term, within the same list item or clause.
@@ -130,9 +156,6 @@ fn expand(body: &str, hit: &Hit, language: &str, multiword: bool) -> String {
                     if let Some(next) = iter.next().filter(|w| !stop(w)) {
                         phrase.push(first);
                         phrase.push(next);
-                        if let Some(third) = iter.next().filter(|w| !stop(w) && w.len() > 3) {
-                            phrase.push(third);
-                        }
                     }
                 } else if !stop(&first) && !multiword && language != "tl" {
                     phrase.push(first);

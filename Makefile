@@ -5,12 +5,12 @@ SHELL := /bin/bash
 WASM_CRATES := -p linkhub-core -p linkhub-contract -p linkhub-cloudflare -p linkhub-gateway -p linkhub-ingest
 WASI_CRATES := -p linkhub-core -p linkhub-contract
 
-.PHONY: dev test setup build lint unit e2e sizes clean-state
+.PHONY: dev test setup build lint unit eval e2e sizes bench clean-state
 
 dev: setup build
 	bash scripts/dev.sh
 
-test: setup lint unit build e2e sizes
+test: setup lint unit eval build e2e sizes
 
 setup:
 	bash scripts/setup.sh
@@ -37,3 +37,11 @@ sizes:
 # Forget the local D1/KV/R2/Queues state of `make dev`.
 clean-state:
 	rm -rf .wrangler/state
+
+# Caption analysis quality: the project's scorer on the dev set and our own fixtures, with floors.
+eval:
+	bash scripts/eval-analysis.sh
+
+# Speed figures (not part of `make test`): caption analysis natively and in V8 (Node's WASI).
+bench:
+	bash scripts/bench-analysis.sh

@@ -8,6 +8,11 @@ use aho_corasick::{AhoCorasick, MatchKind};
 const CATALOG: &str = include_str!("../data/catalog.txt");
 pub const DEFAULT_CATEGORY: &str = "Health & Beauty";
 
+const PET_WORDS: [&str; 22] = [
+    "cat", "cats", "dog", "dogs", "puppy", "kitten", "pet", "pets", "perro", "perros", "gato", "gatos", "cachorro",
+    "kucing", "anjing", "chien", "chat", "hund", "katze", "pusa", "aso", "paka",
+];
+
 #[derive(Debug, Clone)]
 pub struct Term {
     pub text: String,
@@ -75,9 +80,14 @@ impl Catalog {
         hits
     }
 
-    pub fn category(&self, hits: &[Hit], _doc: &Doc, hashtags: &[String]) -> &'static str {
+    pub fn category(&self, hits: &[Hit], doc: &Doc, hashtags: &[String]) -> &'static str {
         if let Some(h) = hits.iter().find(|h| !self.terms[h.term].hint) {
-            return self.terms[h.term].category;
+            let category = self.terms[h.term].category;
+            // Toys bought for a pet are pet supplies.
+            if category == "Toys & Games" && doc.words.iter().any(|w| PET_WORDS.contains(&w.as_str())) {
+                return "Animals & Pet Supplies";
+            }
+            return category;
         }
         if let Some(h) = hits.first() {
             return self.terms[h.term].category;

@@ -3,7 +3,8 @@
 //! patterns run on the caption body with them removed.
 
 use crate::text::Doc;
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
+use regex::bytes::{Regex as BytesRegex, RegexBuilder};
 
 pub struct Cta {
     pub labels: Vec<String>,
@@ -12,8 +13,8 @@ pub struct Cta {
 }
 
 pub struct CtaMatcher {
-    rules: Vec<(&'static str, Regex)>,
-    creator_dm: Regex,
+    rules: Vec<(&'static str, BytesRegex)>,
+    creator_dm: BytesRegex,
     code: Regex,
     phone: Regex,
     domain: Regex,
@@ -56,40 +57,38 @@ fn rules() -> Vec<(&'static str, String)> {
         ),
         (
             "visit_store",
-            r"\bvisit\s+(us|our\s+(shop|store|stall|booth|boutique|salon|showroom|studio|warehouse))\b|\b(our|the)\s+(shop|store|stall|booth|boutique|showroom|warehouse|bookstore|bookshop|salon|workshop|pop-?up)\s+(at|in|on)\s+\p{Lu}?|\bstall\s+\d+\b|\bbooth\s+\d+\b|\btunapatikana\b|\bkunjungi\s+(kedai|toko|gerai)\b|\b(kedai|toko|gerai)\s+kami\b|\bvisítanos\b|\bvisite\s+(nossa|a\s+nossa)\s+loja\b|\bnossa\s+loja\b|\bnuestra\s+tienda\b|\bin\s+stock\s+at\b|\bavailable\s+(at|in)\s+(our|the)\s+(shop|store)\b|\bcollect\s+from\s+our\b|\b\d+\s+\w+\s+(street|st|road|rd|avenue|ave|blvd|lane)\b|\b(moi|kenyatta)\s+avenue\b|\bjalan\s+\w+|\bnotre\s+boutique\b|\bunser(em)?\s+laden\b".into(),
+            r"\bvisit\s+(us|our\s+(shop|store|stall|booth|boutique|salon|showroom|studio|warehouse))\b|\b(our|the)\s+(shop|store|stall|booth|boutique|showroom|warehouse|bookstore|bookshop|salon|workshop|pop-?up)\s+(at|in|on)\b|\bstall\s+\d+\b|\bbooth\s+\d+\b|\btunapatikana\b|\bkunjungi\s+(kedai|toko|gerai)\b|\b(kedai|toko|gerai)\s+kami\b|\bvisítanos\b|\bvisite\s+(nossa|a\s+nossa)\s+loja\b|\bnossa\s+loja\b|\bnuestra\s+tienda\b|\bin\s+stock\s+at\b|\bavailable\s+(at|in)\s+(our|the)\s+(shop|store)\b|\bcollect\s+from\s+our\b|\b\d+\s+\w+\s+(street|st|road|rd|avenue|ave|blvd|lane)\b|\b(moi|kenyatta)\s+avenue\b|\bjalan\s+\w+|\bnotre\s+boutique\b|\bunser(em)?\s+laden\b".into(),
         ),
     ]
 }
 
 impl CtaMatcher {
     pub fn new() -> Self {
-        let build = |p: &str| {
-            RegexBuilder::new(p).case_insensitive(true).build().unwrap_or_else(|e| panic!("cta regex {p}: {e}"))
-        };
+        let build =
+            |p: &str| RegexBuilder::new(p).unicode(false).build().unwrap_or_else(|e| panic!("cta regex {p}: {e}"));
         let rules = rules().into_iter().map(|(l, p)| (l, build(&p))).collect();
         Self {
             rules,
             creator_dm: build(r"\b(i'll|i\s+will|we'll|we\s+will|and\s+i|i'll\s+send|will)\s+(send|dm|message)\s+(you|u)\b"),
-            code: Regex::new(r"(?i:\bcode|\bcódigo|\bcodigo|\bkode|\bkod|\bcoupon|\bcupom|\bcupón|\bcupon|\bvoucher|\bgutschein)\s*[:\-]?\s*[«“]?([A-Z0-9][A-Z0-9_-]{2,19})\b")
+            code: Regex::new(r"(?i-u:\bcode|\bcódigo|\bcodigo|\bkode|\bkod|\bcoupon|\bcupom|\bcupón|\bcupon|\bvoucher|\bgutschein)\s*[:\-]?\s*[«“]?([A-Z0-9][A-Z0-9_-]{2,19})\b")
                 .unwrap_or_else(|e| panic!("code regex: {e}")),
-            phone: Regex::new(r"(?:\+\d{1,3}[\s-]?)?\(?\d{2,4}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}\b")
+            phone: Regex::new(r"(?-u)(?:\+[0-9]{1,3}[ -]?)?\(?[0-9]{2,4}\)?[ -]?[0-9]{3,4}[ -]?[0-9]{3,4}\b")
                 .unwrap_or_else(|e| panic!("phone regex: {e}")),
-            domain: build(
-                r"\b(?:https?://)?(?:www\.)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|co|shop|store|net|org|es|de|fr|it|ng|ke|in|id|my|ph|br|mx|au|uk|ca|za|sg|pe|co\.uk|com\.au|com\.br|com\.mx)\b(?:/\S*)?",
-            ),
+            domain: Regex::new(
+                r"(?i-u)\b(?:https?://)?(?:www\.)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|co|shop|store|net|org|es|de|fr|it|ng|ke|in|id|my|ph|br|mx|au|uk|ca|za|sg|pe|co\.uk|com\.au|com\.br|com\.mx)\b(?:/[A-Za-z0-9/_.?=&%-]*)?",
+            )
+            .unwrap_or_else(|e| panic!("domain regex: {e}")),
         }
     }
 
     pub fn detect(&self, doc: &Doc) -> Cta {
-        let body = &doc.body;
+        let body = doc.body.as_bytes();
         let mut labels: Vec<String> = Vec::new();
         for (label, re) in &self.rules {
             let hit = match *label {
                 "dm_to_order" => re.find_iter(body).any(|m| {
-                    let before = &body[..m.start()];
-                    let tail = &before[before.len().saturating_sub(20)..];
-                    let tail = tail.get(..).unwrap_or("");
-                    !self.creator_dm.is_match(&format!("{tail}{}", m.as_str()))
+                    let window = &body[m.start().saturating_sub(20)..m.end()];
+                    !self.creator_dm.is_match(window)
                 }),
                 "visit_store" => re.is_match(body) || self.has_domain(doc),
                 _ => re.is_match(body),

@@ -103,7 +103,7 @@ impl PriceParser {
             after: re(AFTER),
             phone: re(r"(?:\+?\d[\d\- ]{7,}\d)"),
             unit_after: re(
-                r"(?i)^\s?(?:%|ml|l\b|lt|litros?|liters?|litres?|g\b|gr\b|kg|mg|oz|lbs?|cm|mm|m\b|km|inch|inches|in\b|ft|mah|w\b|v\b|gb|tb|hz|pcs|pieces?|pack|x\b|hours?|hrs?|h\b|min|minutes?|mins|seconds?|sec|days?|dias?|días|hari|jam|weeks?|months?|years?|steps|colou?rs|k\s?steps|°|yards|yds|sizes?|people|pax|kids|times|rolls|ans|jours|tahun|bulan|meses|años|anos|mois|saat|gün|dakika|wick|in\s?1|-in-1|/10|/5|st\b|nd\b|rd\b|th\b|karat|kt|carat|seater|layer)",
+                r"(?i)^\s?(?:%|ml|l(?-u:\b)|lt|litros?|liters?|litres?|g(?-u:\b)|gr(?-u:\b)|kg|mg|oz|lbs?|cm|mm|m(?-u:\b)|km|inch|inches|in(?-u:\b)|ft|mah|w(?-u:\b)|v(?-u:\b)|gb|tb|hz|pcs|pieces?|pack|x(?-u:\b)|hours?|hrs?|h(?-u:\b)|min|minutes?|mins|seconds?|sec|days?|dias?|días|hari|jam|weeks?|months?|years?|steps|colou?rs|k\s?steps|°|yards|yds|sizes?|people|pax|kids|times|rolls|ans|jours|tahun|bulan|meses|años|anos|mois|saat|gün|dakika|wick|in\s?1|-in-1|/10|/5|st(?-u:\b)|nd(?-u:\b)|rd(?-u:\b)|th(?-u:\b)|karat|kt|carat|seater|layer)",
             ),
             excluded_before: re(
                 r"(?i)(shipping|delivery|deliver|livraison|envío|envio|frete|ongkir|courier|postage|entrega|kirim|frais|versand|save|saving|ahorra|economize|hemat|jimat|under|over|above|below|from|a partir de|à partir de|ab|min\.?|minimum|belanja|spend|orders?|pedidos|compras|acima de|mais de|más de|menos de|up to|hingga|sampai|tot|fee|charge|cargo|taxa|tarifa|ongkos|biaya)(?:\W+\p{L}+){0,3}\W*$",

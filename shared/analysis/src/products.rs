@@ -27,7 +27,9 @@ const STOP: &str = "a an the this that these those my your our their his her its
     il lo gli di che è per con non \
     no not não ne pas ni pun tak sa nor never \
     cotton gold plated silver-plated wooden wood leather silk bamboo ceramic glass steel stainless satin linen \
-    wax velvet denim plastic metal aluminium aluminum cashmere wool organic natural handmade homemade";
+    wax velvet denim plastic metal aluminium aluminum cashmere wool organic natural handmade homemade \
+    diese dieser dieses questa questo quel ce cette putih hitam merah biru pria wanita anak cowok cewek \
+    men women mens womens kids unisex";
 
 const ROMANCE_LINKS: [&str; 9] = ["de", "da", "do", "à", "di", "en", "alla", "al", "ao"];
 
@@ -71,6 +73,19 @@ fn starts_item(body: &str, start: usize) -> bool {
         .rev()
         .find(|(_, c)| matches!(c, '\n' | '|' | '•' | '+' | '·' | '-' | '–' | ':' | ';'))
         .map_or(0, |(i, c)| i + c.len_utf8());
+    // "2 batteries + charger": a part bundled with an unpriced item is not a product of its own.
+    if head[..boundary].ends_with('+') {
+        let prev_start = head[..boundary - 1]
+            .char_indices()
+            .rev()
+            .find(|(_, c)| matches!(c, '\n' | '|' | '•' | '+' | ':' | ';' | '.'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let prev = &head[prev_start..boundary - 1];
+        let priced = prev.chars().any(|c| "$€£₦₹₱₺".contains(c)) && prev.chars().any(|c| c.is_ascii_digit());
+        if !priced {
+            return false;
+        }
+    }
     let mut segment = head[boundary..].trim();
     for lead in ["or ", "also ", "and ", "o ", "ou ", "atau "] {
         segment = segment.strip_prefix(lead).unwrap_or(segment);

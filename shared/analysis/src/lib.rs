@@ -122,6 +122,17 @@ impl Default for Analyzer {
     }
 }
 
+/// The selling price: the first one, unless a lower price of the same currency follows it
+/// ("was $40 now $25", "$45 → $32").
+pub fn selling_price(prices: &[Price]) -> Option<&Price> {
+    let first = prices.first()?;
+    let value = |p: &Price| p.amount.parse::<rust_decimal::Decimal>().ok();
+    match prices.get(1) {
+        Some(second) if second.currency == first.currency && value(second) < value(first) => Some(second),
+        _ => Some(first),
+    }
+}
+
 /// Analyses with the shared analyzer.
 pub fn analyze(caption: &str) -> Analysis {
     Analyzer::shared().analyze(caption)

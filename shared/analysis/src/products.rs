@@ -54,7 +54,23 @@ pub fn products(doc: &Doc, hits: &[Hit], language: &str, catalog_terms: &dyn Fn(
         if out.iter().any(|p| p.split_whitespace().any(|w| w.trim_end_matches('s') == head)) {
             continue;
         }
-        let phrase = expand(body, hit, language, multiword);
+        // "vitamin c glow serum", "sepatu sneakers": a term directly followed by another is one
+        // product named by both.
+        let phrase = match hits.get(i + 1) {
+            Some(next)
+                if !catalog_terms(next.term).0
+                    && next.start >= hit.end
+                    && next.start - hit.end <= 12
+                    && body[hit.end..next.start].chars().all(|c| c.is_alphanumeric() || c == ' ')
+                    && body[hit.end..next.start]
+                        .split_whitespace()
+                        .all(|w| !STOP.split_whitespace().any(|s| s == w)) =>
+            {
+                heads.push(next.term);
+                body[hit.start..next.end].to_owned()
+            }
+            _ => expand(body, hit, language, multiword),
+        };
         if phrase.is_empty() || out.contains(&phrase) {
             continue;
         }

@@ -91,7 +91,7 @@ fn format_price(p: &Price) -> String {
 
 pub fn seo(products: &[String], prices: &[Price], category: &str, doc: &Doc) -> Seo {
     let name = products.first().map_or_else(|| category.to_owned(), |p| capitalise(p));
-    let title = match prices.last() {
+    let title = match crate::selling_price(prices) {
         Some(p) => format!("{name} – {}", format_price(p)),
         None => name.clone(),
     };

@@ -22,3 +22,6 @@ pub mod bindings {
     pub const METADATA_QUEUE_NAME: &str = "linkhub-metadata";
     pub const METADATA_DLQ_NAME: &str = "linkhub-metadata-dlq";
 }
+
+mod stage_shell;
+pub use stage_shell::analysis_stage;

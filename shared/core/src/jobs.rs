@@ -69,6 +69,14 @@ pub struct JobView {
     pub link_kind: String,
     pub stages: StagesView,
     pub video: Option<VideoView>,
+    /// The caption analysis (single-job reads only): language, prices, ctas, sentiment,
+    /// category, hashtags, products and extras.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub analysis: Option<serde_json::Value>,
+    /// The product draft, once every active stage is done (single-job reads only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draft: Option<crate::stages::analysis::Draft>,
     pub error: Option<JobErrorView>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -160,6 +168,8 @@ impl JobRow {
                 tagging: plain(self.tagging_state),
             },
             video,
+            analysis: None,
+            draft: None,
             error,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -181,7 +191,51 @@ pub async fn find(sql: &impl Sql, seller: &SellerId, job_id: &str) -> ApiResult<
 }
 
 pub async fn get(sql: &impl Sql, seller: &SellerId, job_id: &str) -> ApiResult<JobView> {
-    find(sql, seller, job_id).await?.map(JobRow::view).ok_or_else(|| ApiError::not_found("no such job"))
+    let mut view =
+        find(sql, seller, job_id).await?.map(JobRow::view).ok_or_else(|| ApiError::not_found("no such job"))?;
+    #[derive(Deserialize)]
+    struct Body {
+        body: String,
+    }
+    let analysis: Option<Body> = opt(
+        sql,
+        Stmt::new("SELECT body FROM analyses WHERE job_id = ? AND seller_id = ?").bind(job_id).bind(&seller.0),
+    )
+    .await?;
+    view.analysis = analysis.and_then(|a| serde_json::from_str(&a.body).ok());
+    #[derive(Deserialize)]
+    struct DraftRow {
+        title: String,
+        price: Option<String>,
+        currency: Option<String>,
+        category: String,
+        tags: String,
+        seo: String,
+        thumbnails: Option<String>,
+    }
+    let draft: Option<DraftRow> = opt(
+        sql,
+        Stmt::new(
+            "SELECT title, price, currency, category, tags, seo, thumbnails FROM product_drafts \
+             WHERE job_id = ? AND seller_id = ?",
+        )
+        .bind(job_id)
+        .bind(&seller.0),
+    )
+    .await?;
+    view.draft = match draft {
+        Some(d) => Some(crate::stages::analysis::Draft {
+            title: d.title,
+            price: d.price,
+            currency: d.currency,
+            category: d.category,
+            tags: serde_json::from_str(&d.tags)?,
+            seo: serde_json::from_str(&d.seo)?,
+            thumbnails: d.thumbnails.and_then(|t| serde_json::from_str(&t).ok()),
+        }),
+        None => None,
+    };
+    Ok(view)
 }
 
 pub async fn find_by_dedupe_key(sql: &impl Sql, seller: &SellerId, key: &str) -> ApiResult<Option<JobRow>> {

@@ -5,7 +5,10 @@ use serde_json::{Number, Value};
 use std::cell::RefCell;
 
 /// Every migration, in order; the same files `wrangler d1 migrations apply` reads.
-pub const MIGRATIONS: &[(&str, &str)] = &[("0001_init.sql", include_str!("../../../migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init.sql", include_str!("../../../migrations/0001_init.sql")),
+    ("0002_analysis.sql", include_str!("../../../migrations/0002_analysis.sql")),
+];
 
 /// SQLite through rusqlite, in memory or on disk, with the hub's migrations applied.
 pub struct SqliteSql {

@@ -12,6 +12,7 @@ use crate::api::gateway::Health;
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::ingest::{SubmitRequest, SubmitResponse};
 use crate::jobs::{CoverView, JobErrorView, JobPage, JobView, ListQuery, StageView, StagesView, VideoView};
+use crate::stages::analysis::Draft;
 use http::StatusCode;
 use utoipa::OpenApi;
 
@@ -76,7 +77,7 @@ fn get_cover() {}
     components(schemas(
         ErrorBody, ErrorDetail, Health, SignupRequest, SignupResponse, LoginRequest, LoginResponse, SellerView,
         CreateApiKeyRequest, CreatedApiKey, ApiKeyView, ApiKeyList, SubmitRequest, SubmitResponse, JobView, JobPage,
-        StagesView, StageView, VideoView, CoverView, JobErrorView
+        StagesView, StageView, VideoView, CoverView, JobErrorView, Draft
     )),
     modifiers(&BearerAuth)
 )]

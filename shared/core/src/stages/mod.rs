@@ -1,6 +1,7 @@
 //! Queue stages. Each exposes `process(&deps, body, attempt) -> StageOutcome` so tests can step it
 //! deterministically; platform shells map the outcome to ack, retry-with-delay or dead-letter.
 
+pub mod analysis;
 pub mod dead_letter;
 pub mod metadata;
 

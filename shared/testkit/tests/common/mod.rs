@@ -7,7 +7,7 @@ use linkhub_core::api::gateway::{self, Action, GatewayDeps};
 use linkhub_core::api::ingest::{self, IngestDeps};
 use linkhub_core::config::Config;
 use linkhub_core::ports::Topic;
-use linkhub_core::stages::{StageOutcome, dead_letter, metadata};
+use linkhub_core::stages::{StageOutcome, analysis, dead_letter, metadata};
 use linkhub_testkit::{MemoryBlobs, MemoryKv, MemoryQueue, SqliteSql, TestSystem, UreqHttp, block_on};
 use serde_json::{Value, json};
 use std::sync::OnceLock;
@@ -158,6 +158,19 @@ impl TestApp {
             cfg: &self.cfg,
         };
         block_on(metadata::process(&deps, body))
+    }
+
+    /// Takes every queued message of an analysis stage and processes it once.
+    pub fn step_stage(&self, which: analysis::Which) -> Vec<(String, StageOutcome)> {
+        let topic = match which {
+            analysis::Which::Caption => Topic::Caption,
+            analysis::Which::Tagging => Topic::Tagging,
+        };
+        self.queue.take(topic).into_iter().map(|m| (m.clone(), self.process_stage(which, &m))).collect()
+    }
+
+    pub fn process_stage(&self, which: analysis::Which, body: &str) -> StageOutcome {
+        block_on(analysis::process(&self.sql, &self.sys, which, body))
     }
 
     pub fn dead_letter(&self, body: &str) -> StageOutcome {

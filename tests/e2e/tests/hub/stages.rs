@@ -123,3 +123,36 @@ fn a_slow_upstream_still_completes() {
     let done = hub.wait_settled(&token, &job);
     assert_eq!(done["status"], "metadata_ready", "{done:#}");
 }
+
+#[test]
+fn captions_are_analysed_and_a_product_draft_is_assembled() {
+    let hub = Hub::from_env();
+    let (token, _) = hub.seller();
+    let cases = [
+        // (video, language, first price, currency, a CTA, category, a product word)
+        ("7301000000000000001", "en", "24.99", "USD", "dm_to_order", "Health & Beauty", "serum"),
+        ("7301000000000000002", "en", "15000", "NGN", "whatsapp", "Apparel & Accessories", "ankara"),
+        ("7301000000000000003", "es", "349", "MXN", "link_in_bio", "Home & Garden", "organizador"),
+    ];
+    for (id, language, amount, currency, cta, category, product) in cases {
+        let job = job_id(&hub.submit(&token, &video_url(id)).json());
+        let done = hub.wait_job(&token, &job, Duration::from_secs(60), |j| j["status"] == "ready");
+        assert_eq!(done["stages"]["caption"]["state"], "done", "{done:#}");
+        assert_eq!(done["stages"]["tagging"]["state"], "done");
+        let a = &done["analysis"];
+        assert_eq!(a["language"], language, "{id}: {a:#}");
+        assert_eq!(
+            (a["prices"][0]["amount"].as_str(), a["prices"][0]["currency"].as_str()),
+            (Some(amount), Some(currency)),
+            "{id}"
+        );
+        assert!(a["ctas"].as_array().unwrap().iter().any(|c| c == cta), "{id}: {a:#}");
+        assert_eq!(a["category"], category, "{id}");
+        assert!(a["products"].as_array().unwrap().iter().any(|p| p.as_str().unwrap().contains(product)), "{id}: {a:#}");
+        let d = &done["draft"];
+        assert_eq!(d["category"], category);
+        assert_eq!(d["currency"], currency);
+        assert!(!d["tags"].as_array().unwrap().is_empty());
+        assert!(d["seo"]["title"].as_str().unwrap().chars().count() <= 60);
+    }
+}

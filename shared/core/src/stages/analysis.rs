@@ -1,0 +1,269 @@
+//! The caption-parser and auto-tagger stages, and the assembly of the product draft by whichever
+//! of the active stages finishes last. Both stages are idempotent: a redelivered or late message
+//! finds its stage done and only retries the assembly.
+
+use super::{StageMessage, StageOutcome};
+use crate::jobs::{stage, status};
+use crate::log::LogCtx;
+use crate::ports::{PortError, Sql, Stmt, System};
+use crate::repo::opt;
+use linkhub_analysis::{Analysis, Analyzer};
+use serde::{Deserialize, Serialize};
+
+/// The stages that exist today; the job is `ready` when all are done (thumbnails join later).
+pub const ACTIVE_STAGES: [&str; 2] = ["caption_state", "tagging_state"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    Caption,
+    Tagging,
+}
+
+impl Which {
+    fn column(self) -> &'static str {
+        match self {
+            Which::Caption => "caption_state",
+            Which::Tagging => "tagging_state",
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Which::Caption => "caption-parser",
+            Which::Tagging => "auto-tagger",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct StageRow {
+    state: String,
+    status: String,
+    caption: Option<String>,
+}
+
+fn retry(log: &LogCtx, sys: &impl System, e: &PortError) -> StageOutcome {
+    log.warn(sys, "transient failure; retry", &e.to_string());
+    StageOutcome::RetryAfter(5)
+}
+
+pub async fn process(sql: &impl Sql, sys: &impl System, which: Which, body: &str) -> StageOutcome {
+    let log = LogCtx::new(which.name());
+    let Ok(msg) = StageMessage::parse(body) else {
+        log.error(sys, "unparseable stage message dropped", body);
+        return StageOutcome::Discarded;
+    };
+    let log = log
+        .with("job_id", msg.job_id.as_str())
+        .with("seller_id", msg.seller_id.as_str())
+        .with("request_id", msg.request_id.as_str());
+    let row: Option<StageRow> = match opt(
+        sql,
+        Stmt::new(format!(
+            "SELECT j.{} AS state, j.status, v.caption FROM jobs j LEFT JOIN videos v ON v.job_id = j.id \
+             WHERE j.id = ? AND j.seller_id = ?",
+            which.column()
+        ))
+        .bind(&msg.job_id)
+        .bind(&msg.seller_id),
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            log.warn(sys, "transient failure; retry", e.cause.as_deref().unwrap_or(&e.message));
+            return StageOutcome::RetryAfter(5);
+        }
+    };
+    let Some(row) = row else {
+        log.warn(sys, "job not found; message acknowledged", "");
+        return StageOutcome::Done;
+    };
+    if row.status == status::FAILED {
+        return StageOutcome::Done;
+    }
+    if row.state == stage::PENDING {
+        let Some(caption) = row.caption else {
+            // Metadata fans out only after the video is stored, so this is a message for a job
+            // whose video row is not visible yet: try again shortly.
+            return StageOutcome::RetryAfter(2);
+        };
+        let analysis = Analyzer::shared().analyze(&caption);
+        if let Err(e) = store(sql, sys, which, &msg, &analysis).await {
+            return retry(&log, sys, &e);
+        }
+    }
+    match assemble(sql, sys, &msg).await {
+        Ok(true) => log.info(sys, "stage done; product draft assembled, job ready"),
+        Ok(false) => log.info(sys, "stage done"),
+        Err(e) => return retry(&log, sys, &e),
+    }
+    StageOutcome::Done
+}
+
+async fn store(
+    sql: &impl Sql,
+    sys: &impl System,
+    which: Which,
+    msg: &StageMessage,
+    a: &Analysis,
+) -> Result<(), PortError> {
+    let now = sys.now_ms();
+    let mut stmts = match which {
+        Which::Caption => vec![
+            Stmt::new(
+                "INSERT INTO analyses (job_id, seller_id, body, created_at) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (job_id) DO UPDATE SET body = excluded.body",
+            )
+            .bind(&msg.job_id)
+            .bind(&msg.seller_id)
+            .bind(json(a))
+            .bind(now),
+        ],
+        Which::Tagging => {
+            let mut v = vec![
+                Stmt::new(
+                    "INSERT INTO taggings (job_id, seller_id, category, tags, keywords, seo, created_at) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO UPDATE SET category = excluded.category, \
+                     tags = excluded.tags, keywords = excluded.keywords, seo = excluded.seo",
+                )
+                .bind(&msg.job_id)
+                .bind(&msg.seller_id)
+                .bind(&a.category)
+                .bind(json(&a.tags))
+                .bind(json(&a.keywords))
+                .bind(json(&a.seo))
+                .bind(now),
+            ];
+            for term in a.hashtags.iter().chain(a.keywords.iter()) {
+                v.push(
+                    Stmt::new("INSERT INTO tag_events (seller_id, job_id, term, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+                        .bind(&msg.seller_id)
+                        .bind(&msg.job_id)
+                        .bind(term)
+                        .bind(now),
+                );
+            }
+            v
+        }
+    };
+    // The guarded stage update rides in the same batch: results and state change together.
+    stmts.push(
+        Stmt::new(format!(
+            "UPDATE jobs SET {col} = ?, updated_at = ? WHERE id = ? AND seller_id = ? AND {col} = ?",
+            col = which.column()
+        ))
+        .bind(stage::DONE)
+        .bind(now)
+        .bind(&msg.job_id)
+        .bind(&msg.seller_id)
+        .bind(stage::PENDING),
+    );
+    sql.batch(stmts).await.map(|_| ())
+}
+
+fn json<T: Serialize + ?Sized>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct Draft {
+    pub title: String,
+    /// Exact decimal string.
+    pub price: Option<String>,
+    pub currency: Option<String>,
+    pub category: String,
+    pub tags: Vec<String>,
+    #[schema(value_type = Object)]
+    pub seo: linkhub_analysis::Seo,
+    /// Filled by the thumbnail stage once it exists.
+    pub thumbnails: Option<serde_json::Value>,
+}
+
+/// Builds the draft once every active stage is done; returns whether this call made the job ready.
+async fn assemble(sql: &impl Sql, sys: &impl System, msg: &StageMessage) -> Result<bool, PortError> {
+    #[derive(Deserialize)]
+    struct Parts {
+        body: Option<String>,
+        tags: Option<String>,
+        seo: Option<String>,
+        category: Option<String>,
+        caption_state: String,
+        tagging_state: String,
+    }
+    let parts: Option<Parts> = opt(
+        sql,
+        Stmt::new(
+            "SELECT a.body, t.tags, t.seo, t.category, j.caption_state, j.tagging_state FROM jobs j \
+             LEFT JOIN analyses a ON a.job_id = j.id LEFT JOIN taggings t ON t.job_id = j.id \
+             WHERE j.id = ? AND j.seller_id = ?",
+        )
+        .bind(&msg.job_id)
+        .bind(&msg.seller_id),
+    )
+    .await
+    .map_err(|e| PortError::unavailable(e.cause.unwrap_or(e.message)))?;
+    let Some(p) = parts else { return Ok(false) };
+    if p.caption_state != stage::DONE || p.tagging_state != stage::DONE {
+        return Ok(false);
+    }
+    let (Some(body), Some(tags), Some(seo), Some(category)) = (p.body, p.tags, p.seo, p.category) else {
+        return Ok(false);
+    };
+    let analysis: Analysis = serde_json::from_str(&body).map_err(|e| PortError::invalid(e.to_string()))?;
+    let seo: linkhub_analysis::Seo = serde_json::from_str(&seo).map_err(|e| PortError::invalid(e.to_string()))?;
+    let price = linkhub_analysis::selling_price(&analysis.prices);
+    let title = seo.title.clone();
+    let now = sys.now_ms();
+    let changed = sql
+        .batch(vec![
+            Stmt::new(
+                "INSERT INTO product_drafts (job_id, seller_id, title, price, currency, category, tags, seo, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO UPDATE SET title = excluded.title, \
+                 price = excluded.price, currency = excluded.currency, category = excluded.category, \
+                 tags = excluded.tags, seo = excluded.seo, updated_at = excluded.updated_at",
+            )
+            .bind(&msg.job_id)
+            .bind(&msg.seller_id)
+            .bind(title)
+            .bind(price.map(|p| p.amount.clone()))
+            .bind(price.map(|p| p.currency.clone()))
+            .bind(category)
+            .bind(tags)
+            .bind(serde_json::to_string(&seo).unwrap_or_default())
+            .bind(now),
+            Stmt::new(
+                "UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND seller_id = ? AND status = ? \
+                 AND caption_state = 'done' AND tagging_state = 'done'",
+            )
+            .bind(status::READY)
+            .bind(now)
+            .bind(&msg.job_id)
+            .bind(&msg.seller_id)
+            .bind(status::METADATA_READY),
+        ])
+        .await?;
+    Ok(changed.get(1).copied().unwrap_or(0) > 0)
+}
+
+/// Dead letter of a caption or tagging message: the stage is marked failed (the job keeps its
+/// metadata and can be retried by resubmitting), instead of vanishing.
+pub async fn dead_letter(sql: &impl Sql, sys: &impl System, which: Which, body: &str) -> StageOutcome {
+    let Ok(msg) = StageMessage::parse(body) else { return StageOutcome::Discarded };
+    let done = sql
+        .execute(
+            Stmt::new(format!(
+                "UPDATE jobs SET {col} = ?, updated_at = ? WHERE id = ? AND seller_id = ? AND {col} = ?",
+                col = which.column()
+            ))
+            .bind(stage::FAILED)
+            .bind(sys.now_ms())
+            .bind(&msg.job_id)
+            .bind(&msg.seller_id)
+            .bind(stage::PENDING),
+        )
+        .await;
+    match done {
+        Ok(_) => StageOutcome::Failed { code: "retries_exhausted".into() },
+        Err(_) => StageOutcome::RetryAfter(5),
+    }
+}

@@ -97,7 +97,7 @@ impl Analyzer {
         let products = products::products(&doc, &hits, &language, &terms);
         let keywords = seo::keywords(&doc, &products, &language);
         let tags = seo::tags(&hashtags, &keywords);
-        let seo = seo::seo(&products, &prices, &category, &doc);
+        let seo = seo::seo(&products, &prices, category, &doc);
         Analysis {
             language,
             prices,

@@ -17,8 +17,8 @@ pub struct PriceParser {
     after: Regex,
     phone: Regex,
     unit_after: Regex,
-    excluded_before: Regex,
-    cue_before: Regex,
+    excluded_before: regex::bytes::Regex,
+    cue_before: regex::bytes::Regex,
 }
 
 /// Markers written before the amount, longest alternatives first.
@@ -95,6 +95,9 @@ struct Candidate {
 impl PriceParser {
     pub fn new() -> Self {
         let re = |s: &str| Regex::new(s).unwrap_or_else(|e| panic!("price regex: {e}"));
+        let bytes = |s: &str| {
+            regex::bytes::RegexBuilder::new(s).unicode(false).build().unwrap_or_else(|e| panic!("price regex: {e}"))
+        };
         Self {
             number: re(
                 r"(\d{1,3}(?:[.,\u{00A0}\u{202F} ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)(\s?(?:[kK]|rb|ribu)(?:[^\p{L}]|$))?(\.[–-])?",
@@ -105,11 +108,13 @@ impl PriceParser {
             unit_after: re(
                 r"(?i)^\s?(?:%|ml|l(?-u:\b)|lt|litros?|liters?|litres?|g(?-u:\b)|gr(?-u:\b)|kg|mg|oz|lbs?|cm|mm|m(?-u:\b)|km|inch|inches|in(?-u:\b)|ft|mah|w(?-u:\b)|v(?-u:\b)|gb|tb|hz|pcs|pieces?|pack|x(?-u:\b)|hours?|hrs?|h(?-u:\b)|min|minutes?|mins|seconds?|sec|days?|dias?|días|hari|jam|weeks?|months?|years?|steps|colou?rs|k\s?steps|°|yards|yds|sizes?|people|pax|kids|times|rolls|ans|jours|tahun|bulan|meses|años|anos|mois|saat|gün|dakika|wick|in\s?1|-in-1|/10|/5|st(?-u:\b)|nd(?-u:\b)|rd(?-u:\b)|th(?-u:\b)|karat|kt|carat|seater|layer)",
             ),
-            excluded_before: re(
-                r"(?i)(shipping|delivery|deliver|livraison|envío|envio|frete|ongkir|courier|postage|entrega|kirim|frais|versand|save|saving|ahorra|economize|hemat|jimat|under|over|above|below|from|a partir de|à partir de|ab|min\.?|minimum|belanja|spend|orders?|pedidos|compras|acima de|mais de|más de|menos de|up to|hingga|sampai|tot|fee|charge|cargo|taxa|tarifa|ongkos|biaya)(?:\W+\p{L}+){0,3}\W*$",
+            // Matched on the lower-cased clause as bytes without Unicode classes: far cheaper to
+            // build and run; non-ASCII letters count as letters through \x80-\xff.
+            excluded_before: bytes(
+                r"(shipping|delivery|deliver|livraison|envío|envio|frete|ongkir|courier|postage|entrega|kirim|frais|versand|save|saving|ahorra|economize|hemat|jimat|under|over|above|below|from|a partir de|à partir de|ab|min\.?|minimum|belanja|spend|orders?|pedidos|compras|acima de|mais de|más de|menos de|up to|hingga|sampai|tot|fee|charge|cargo|taxa|tarifa|ongkos|biaya)(?:[^a-z0-9\x80-\xff]+[a-z\x80-\xff]+){0,3}[^a-z0-9\x80-\xff]*$",
             ),
-            cue_before: re(
-                r"(?i)(?:^|[^\p{L}])(price|priced|our price|now|was|retail|regular|rrp|mrp|harga|precio|ahora|antes|preço|agora|prix|presyo|fiyat|bei|neupreis|jetzt|sekarang|for|→|->|=)\W{0,3}$",
+            cue_before: bytes(
+                r"(?:^|[^a-z\x80-\xff])(price|priced|our price|now|was|retail|regular|rrp|mrp|harga|precio|ahora|antes|preço|agora|prix|presyo|fiyat|bei|neupreis|jetzt|sekarang|for|→|->|=)[^a-z0-9\x80-\xff]{0,3}$",
             ),
         }
     }
@@ -174,7 +179,8 @@ impl PriceParser {
                 continue;
             }
             let clause = clause_before(text, start);
-            if self.excluded_before.is_match(strip_marker(clause)) {
+            let clause_lower = strip_marker(clause).to_lowercase();
+            if self.excluded_before.is_match(clause_lower.as_bytes()) {
                 continue;
             }
             let idr_suffix = matches!(suffix_word.as_deref(), Some("rb" | "ribu"));
@@ -188,7 +194,7 @@ impl PriceParser {
             if suffix_word.is_some() && NOT_MONEY_AFTER_K.contains(&after_word.as_str()) {
                 continue;
             }
-            let cue = self.cue_before.is_match(strip_marker(clause)) || suffix_word.is_some();
+            let cue = self.cue_before.is_match(clause_lower.as_bytes()) || suffix_word.is_some();
             cands.push(Candidate { start, amount, currency, suffixed: suffix_word.is_some(), cue, idr_suffix });
         }
         let dominant = cands.iter().find_map(|c| c.currency);

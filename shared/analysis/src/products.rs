@@ -6,6 +6,8 @@
 
 use crate::category::Hit;
 use crate::text::Doc;
+use std::collections::HashSet;
+use std::sync::OnceLock;
 
 /// Words that never extend a product phrase: function words, hype, colours, materials used as
 /// features, quantities.
@@ -33,8 +35,13 @@ const STOP: &str = "a an the this that these those my your our their his her its
 
 const ROMANCE_LINKS: [&str; 9] = ["de", "da", "do", "à", "di", "en", "alla", "al", "ao"];
 
+fn stop_set() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| STOP.split_whitespace().collect())
+}
+
 fn stop(word: &str) -> bool {
-    STOP.split_whitespace().any(|s| s == word) || word.chars().any(|c| c.is_ascii_digit()) || word.chars().count() < 2
+    stop_set().contains(word) || word.chars().any(|c| c.is_ascii_digit()) || word.chars().count() < 2
 }
 
 pub fn products(doc: &Doc, hits: &[Hit], language: &str, catalog_terms: &dyn Fn(usize) -> (bool, bool)) -> Vec<String> {
@@ -62,9 +69,7 @@ pub fn products(doc: &Doc, hits: &[Hit], language: &str, catalog_terms: &dyn Fn(
                     && next.start >= hit.end
                     && next.start - hit.end <= 12
                     && body[hit.end..next.start].chars().all(|c| c.is_alphanumeric() || c == ' ')
-                    && body[hit.end..next.start]
-                        .split_whitespace()
-                        .all(|w| !STOP.split_whitespace().any(|s| s == w)) =>
+                    && body[hit.end..next.start].split_whitespace().all(|w| !stop_set().contains(w)) =>
             {
                 heads.push(next.term);
                 body[hit.start..next.end].to_owned()

@@ -8,6 +8,11 @@ const FILLER: &str = "this that these those with from your have just only about 
     which will would could should into over more most very also then than here been were because while every after \
     before still even much many some like love best price link order shop ships free today sale comes made make";
 
+fn filler() -> &'static std::collections::HashSet<&'static str> {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| FILLER.split_whitespace().collect())
+}
+
 pub fn keywords(doc: &Doc, products: &[String], _language: &str) -> Vec<String> {
     let mut out: Vec<String> = products.to_vec();
     for w in &doc.words {
@@ -17,7 +22,7 @@ pub fn keywords(doc: &Doc, products: &[String], _language: &str) -> Vec<String> 
         let alpha = w.chars().all(char::is_alphabetic);
         if alpha
             && w.chars().count() >= 5
-            && !FILLER.split_whitespace().any(|f| f == w)
+            && !filler().contains(w.as_str())
             && !out.iter().any(|o| o.split(' ').any(|p| p == w))
         {
             out.push(w.clone());

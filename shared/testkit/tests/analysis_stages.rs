@@ -14,10 +14,7 @@ use linkhub_core::stages::analysis::Which;
 fn the_last_stage_to_finish_assembles_the_draft_in_any_order() {
     let app = TestApp::new();
     let token = app.signup("stages");
-    let job = app.submit(&token, "https://www.tiktok.com/@glowbykemi/video/7301000000000000001").json()["job_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let job = app.submit_job(&token, "https://www.tiktok.com/@glowbykemi/video/7301000000000000001");
     app.step_metadata();
     // Tagging first: done, but the job waits for the caption.
     let tagged = app.step_stage(Which::Tagging);
@@ -55,10 +52,7 @@ fn the_last_stage_to_finish_assembles_the_draft_in_any_order() {
 fn stage_dead_letters_fail_only_their_stage() {
     let app = TestApp::new();
     let token = app.signup("stagedlq");
-    let job = app.submit(&token, "https://www.tiktok.com/@x/video/7301000000000000002").json()["job_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let job = app.submit_job(&token, "https://www.tiktok.com/@x/video/7301000000000000002");
     app.step_metadata();
     let msg = app.queue.take(Topic::Caption).pop().unwrap();
     let outcome = linkhub_testkit::block_on(linkhub_core::stages::analysis::dead_letter(
@@ -77,10 +71,7 @@ fn stage_dead_letters_fail_only_their_stage() {
 fn a_stage_message_for_another_seller_touches_nothing() {
     let app = TestApp::new();
     let owner = app.signup("ownerst");
-    let job = app.submit(&owner, "https://www.tiktok.com/@x/video/7301000000000000003").json()["job_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let job = app.submit_job(&owner, "https://www.tiktok.com/@x/video/7301000000000000003");
     app.step_metadata();
     app.queue.take(Topic::Caption);
     let forged = serde_json::json!({"v": 1, "job_id": job, "seller_id": "sel_other", "request_id": "r"}).to_string();

@@ -100,7 +100,7 @@ fn a_queue_fault_loses_nothing_and_a_retry_starts_clean() {
 fn metadata_fans_out_once_even_when_delivered_twice() {
     let app = TestApp::new();
     let token = app.signup("twice");
-    let job = app.submit(&token, VIDEO).json()["job_id"].as_str().unwrap().to_owned();
+    let job = app.submit_job(&token, VIDEO);
     let stepped = app.step_metadata();
     assert_eq!(stepped.len(), 1);
     assert_eq!(stepped[0].1, StageOutcome::Done);
@@ -121,10 +121,7 @@ fn metadata_fans_out_once_even_when_delivered_twice() {
 fn throttling_backs_off_exponentially_then_succeeds() {
     let app = TestApp::new();
     let token = app.signup("backoff");
-    let job = app.submit(&token, "https://www.tiktok.com/@flaky.shop/video/7301000000000000004").json()["job_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let job = app.submit_job(&token, "https://www.tiktok.com/@flaky.shop/video/7301000000000000004");
     let msg = app.queue.take(Topic::Metadata).pop().unwrap();
     // The sandbox answers this fixture 429 twice per process, then normally.
     assert_eq!(app.process_metadata(&msg), StageOutcome::RetryAfter(2));
@@ -142,10 +139,7 @@ fn throttling_backs_off_exponentially_then_succeeds() {
 fn a_dead_letter_fails_its_job_with_the_last_error_and_spares_settled_jobs() {
     let app = TestApp::new();
     let token = app.signup("dlq");
-    let broken = app.submit(&token, "https://www.tiktok.com/@broken.shop/video/7301000000000000005").json()["job_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let broken = app.submit_job(&token, "https://www.tiktok.com/@broken.shop/video/7301000000000000005");
     let msg = app.queue.take(Topic::Metadata).pop().unwrap();
     assert_eq!(app.process_metadata(&msg), StageOutcome::RetryAfter(2));
     assert_eq!(app.dead_letter(&msg), StageOutcome::Failed { code: "retries_exhausted".into() });
@@ -153,7 +147,7 @@ fn a_dead_letter_fails_its_job_with_the_last_error_and_spares_settled_jobs() {
     assert_eq!(v["status"], "failed");
     assert_eq!(v["error"]["message"], "gave up after 1 attempts: oEmbed answered 500");
 
-    let fine = app.submit(&token, VIDEO).json()["job_id"].as_str().unwrap().to_owned();
+    let fine = app.submit_job(&token, VIDEO);
     let stepped = app.step_metadata();
     assert_eq!(stepped[0].1, StageOutcome::Done);
     app.dead_letter(&stepped[0].0);
@@ -174,7 +168,7 @@ fn a_stage_message_cannot_reach_another_sellers_job() {
     let app = TestApp::new();
     let owner = app.signup("owner");
     app.signup("intruder");
-    let job = app.submit(&owner, VIDEO).json()["job_id"].as_str().unwrap().to_owned();
+    let job = app.submit_job(&owner, VIDEO);
     app.queue.take(Topic::Metadata);
     let intruder: String = block_on(app.sql.query(Stmt::new("SELECT id FROM sellers WHERE handle = 'intruder'")))
         .unwrap()[0]["id"]

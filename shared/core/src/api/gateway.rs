@@ -122,24 +122,12 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(
         (Method::GET, "/healthz") => respond(health(d).await),
         (Method::GET, "/api/v1/openapi.json") => respond(super::openapi::response()),
         (Method::POST, "/api/v1/auth/signup") => {
-            ratelimit::hit(
-                d.sql,
-                d.sys,
-                &format!("auth:{}", client_address(&req)),
-                d.cfg.auth_limit_per_client_per_minute,
-            )
-            .await?;
+            limit_auth(d, &req).await?;
             let out = accounts::signup(d.sql, d.sys, d.cfg, parse_json(&req)?).await?;
             respond(json(StatusCode::CREATED, &out))
         }
         (Method::POST, "/api/v1/auth/login") => {
-            ratelimit::hit(
-                d.sql,
-                d.sys,
-                &format!("auth:{}", client_address(&req)),
-                d.cfg.auth_limit_per_client_per_minute,
-            )
-            .await?;
+            limit_auth(d, &req).await?;
             let out = accounts::login(d.sql, d.sys, d.cfg, parse_json(&req)?).await?;
             respond(json(StatusCode::OK, &out))
         }
@@ -176,6 +164,12 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(
         }
         _ => Err(super::route_not_found()),
     }
+}
+
+/// Signups and logins per client address: a brake on credential stuffing.
+async fn limit_auth<S: Sql, K: Kv, Y: System>(d: &GatewayDeps<'_, S, K, Y>, req: &Request) -> ApiResult<()> {
+    let bucket = format!("auth:{}", client_address(req));
+    ratelimit::hit(d.sql, d.sys, &bucket, d.cfg.auth_limit_per_client_per_minute).await
 }
 
 async fn authenticate<S: Sql, K: Kv, Y: System>(d: &GatewayDeps<'_, S, K, Y>, req: &Request) -> ApiResult<SellerId> {

@@ -122,6 +122,11 @@ impl TestApp {
         r.json()["token"].as_str().unwrap().to_owned()
     }
 
+    /// Submits a link and returns the job id.
+    pub fn submit_job(&self, token: &str, url: &str) -> String {
+        self.submit(token, url).json()["job_id"].as_str().unwrap().to_owned()
+    }
+
     pub fn submit(&self, token: &str, url: &str) -> Reply {
         self.post("/api/v1/ingestion/tiktok-link", Some(token), &json!({ "url": url }))
     }
@@ -132,18 +137,10 @@ impl TestApp {
 
     /// Takes every queued metadata message and processes it once.
     pub fn step_metadata(&self) -> Vec<(String, StageOutcome)> {
-        let deps = metadata::MetadataDeps {
-            sql: &self.sql,
-            blobs: &self.blobs,
-            queue: &self.queue,
-            http: &self.http,
-            sys: &self.sys,
-            cfg: &self.cfg,
-        };
         self.queue
             .take(Topic::Metadata)
             .into_iter()
-            .map(|m| (m.clone(), block_on(metadata::process(&deps, &m))))
+            .map(|m| (m.clone(), self.process_metadata(&m)))
             .collect()
     }
 

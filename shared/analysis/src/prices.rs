@@ -6,6 +6,7 @@
 //! years, model numbers and phone numbers are left out (see the labelling guide, 3.2).
 
 use crate::Price;
+use crate::rx::Rx;
 use crate::text::Doc;
 use regex::Regex;
 use rust_decimal::Decimal;
@@ -13,29 +14,29 @@ use std::str::FromStr;
 
 pub struct PriceParser {
     number: Regex,
-    before: Regex,
-    after: Regex,
-    phone: Regex,
-    unit_after: Regex,
-    excluded_before: regex::bytes::Regex,
-    cue_before: regex::bytes::Regex,
+    before: Rx,
+    after: Rx,
+    phone: Rx,
+    unit_after: Rx,
+    excluded_before: Rx,
+    cue_before: Rx,
 }
 
 /// Markers written before the amount, longest alternatives first.
-const BEFORE: &str = r"(?x)(?:^|[^\p{L}\p{N}])(
+const BEFORE: &str = r"(?x)(
       US\$ | AU\$ | A\$ | CA\$ | C\$ | MX\$ | NZ\$ | HK\$ | S\$ | R\$ | GH₵ | \$ | € | £ | ₦ | ₹ | ₱ | ₺
     | Rp\.? | RM | Rs\.? | KSh | Ksh | KES | Kes | TSh | Tsh | TZS | S/\.? | Php | PHP
     | USD | EUR | GBP | IDR | INR | MYR | BRL | COP | CLP | ARS | AUD | CAD | MXN | SGD | NZD | HKD | NGN
     | GHS | ZAR | AED | Dhs | dhs | SAR | EGP | TRY | CHF | MAD | PEN | XOF | FCFA | CFA | N | R
-    )\s?$";
+    )[\ ]?$";
 
 /// Markers written after the amount.
-const AFTER: &str = r"(?x)^\s?(
+const AFTER: &str = r"(?x)^[\ ]?(
       \$\s?CA | € | \$ | ₺ | TL | F\s?CFA | FCFA | CFA | USD | EUR | GBP | IDR | INR | MYR | BRL | COP | CLP | ARS
     | AUD | CAD | MXN | SGD | NZD | HKD | NGN | KES | TZS | GHS | ZAR | AED | SAR | EGP | TRY | CHF | MAD | PEN
     | XOF | PHP | dhs | Dhs | درهم | ريال\s?سعودي | ريال | ر\.س | جنيه | ج\.م | rupaye | pesos\s+mexicanos | reais
     | euros? | dólares | dolares | soles | lei
-    )(?:$|[^\p{L}])";
+    )";
 
 fn currency_code(marker: &str) -> Option<&'static str> {
     let m = marker.trim();
@@ -95,17 +96,15 @@ struct Candidate {
 impl PriceParser {
     pub fn new() -> Self {
         let re = |s: &str| Regex::new(s).unwrap_or_else(|e| panic!("price regex: {e}"));
-        let bytes = |s: &str| {
-            regex::bytes::RegexBuilder::new(s).unicode(false).build().unwrap_or_else(|e| panic!("price regex: {e}"))
-        };
+        let bytes = Rx::new;
         Self {
             number: re(
                 r"(\d{1,3}(?:[.,\u{00A0}\u{202F} ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)(\s?(?:[kK]|rb|ribu)(?:[^\p{L}]|$))?(\.[–-])?",
             ),
-            before: re(BEFORE),
-            after: re(AFTER),
-            phone: re(r"(?:\+?\d[\d\- ]{7,}\d)"),
-            unit_after: re(
+            before: bytes(BEFORE),
+            after: bytes(AFTER),
+            phone: bytes(r"(?:\+?[0-9][0-9\- ]{7,}[0-9])"),
+            unit_after: bytes(
                 r"(?i)^\s?(?:%|ml|l(?-u:\b)|lt|litros?|liters?|litres?|g(?-u:\b)|gr(?-u:\b)|kg|mg|oz|lbs?|cm|mm|m(?-u:\b)|km|inch|inches|in(?-u:\b)|ft|mah|w(?-u:\b)|v(?-u:\b)|gb|tb|hz|pcs|pieces?|pack|x(?-u:\b)|hours?|hrs?|h(?-u:\b)|min|minutes?|mins|seconds?|sec|days?|dias?|días|hari|jam|weeks?|months?|years?|steps|colou?rs|k\s?steps|°|yards|yds|sizes?|people|pax|kids|times|rolls|ans|jours|tahun|bulan|meses|años|anos|mois|saat|gün|dakika|wick|in\s?1|-in-1|/10|/5|st(?-u:\b)|nd(?-u:\b)|rd(?-u:\b)|th(?-u:\b)|karat|kt|carat|seater|layer)",
             ),
             // Matched on the lower-cased clause as bytes without Unicode classes: far cheaper to
@@ -123,9 +122,8 @@ impl PriceParser {
         let text = &doc.nfc;
         let phones: Vec<(usize, usize)> = self
             .phone
-            .find_iter(text)
-            .filter(|m| m.as_str().chars().filter(char::is_ascii_digit).count() >= 9)
-            .map(|m| (m.start(), m.end()))
+            .spans(text.as_bytes())
+            .filter(|&(s, e)| text.as_bytes()[s..e].iter().filter(|b| b.is_ascii_digit()).count() >= 9)
             .collect();
         let mut cands: Vec<Candidate> = Vec::new();
         for caps in self.number.captures_iter(text) {
@@ -148,26 +146,33 @@ impl PriceParser {
             let before_text = char_safe_tail(text, start, 16).unwrap_or("");
             let after_start = if suffix.is_some() { caps.get(2).map_or(end, |m| m.end()) } else { whole_end };
             let after_text = char_safe_head(text, after_start.min(text.len()), 24);
-            let mut currency = self.before.captures(before_text).and_then(|c| c.get(1)).and_then(|m| {
-                let marker = m.as_str();
+            let mut currency = self.before.spans(before_text.as_bytes()).next().and_then(|(s, e)| {
+                // The marker starts a word: `R$`, not the `R$` of `BR$`.
+                if before_text[..s].chars().last().is_some_and(char::is_alphanumeric) {
+                    return None;
+                }
+                let marker = before_text[s..e].trim_end();
                 // `N`, `R` and `Rs` only directly before a digit or one space; `N` only glued.
                 if marker == "N" && !before_text.ends_with('N') {
                     return None;
                 }
                 currency_code(marker)
             });
-            if let Some(after) = self.after.captures(after_text).and_then(|c| c.get(1))
-                && let Some(code) = currency_code(after.as_str())
-            {
+            let after_marker = self.after.spans(after_text.as_bytes()).next().and_then(|(s, e)| {
+                // The marker ends a word: `TL`, not the start of `TLC`.
+                let next = after_text[e..].chars().next();
+                (!next.is_some_and(char::is_alphabetic)).then(|| after_text[s..e].trim())
+            });
+            if let Some(code) = after_marker.and_then(currency_code) {
                 // "$189 MXN", "$250 pesos mexicanos": the written code wins over a bare `$`.
                 if currency.is_none() || currency == Some("USD") {
                     currency = Some(code);
                 }
             }
-            if currency.is_none() && self.unit_after.is_match(&text[whole_end.min(text.len())..]) {
+            if currency.is_none() && self.unit_after.is_match(&text.as_bytes()[whole_end.min(text.len())..]) {
                 continue;
             }
-            if currency.is_some() && suffix_word.is_none() && self.unit_after.is_match(&text[end..]) {
+            if currency.is_some() && suffix_word.is_none() && self.unit_after.is_match(&text.as_bytes()[end..]) {
                 // "$10 off"-style and "%": handled below; units after a marked amount are rare.
                 let rest = text[end..].trim_start().to_ascii_lowercase();
                 if rest.starts_with('%') {

@@ -2,14 +2,14 @@
 //! buy it (this wins over emoji), positive for praise or praise emoji, neutral otherwise
 //! (listings, specs, restocks; urgency and decorative emoji do not count).
 
+use crate::rx::Rx;
 use crate::text::Doc;
-use regex::bytes::{Regex, RegexBuilder};
 
 pub struct SentimentModel {
-    strong_negative: Regex,
-    negative: Regex,
-    positive: Regex,
-    negated_positive: Regex,
+    strong_negative: Rx,
+    negative: Rx,
+    positive: Rx,
+    negated_positive: Rx,
 }
 
 const PRAISE_EMOJI: [char; 12] = ['😍', '🤩', '🥰', '🔥', '💯', '🤤', '😋', '👌', '🙌', '❤', '🤯', '😻'];
@@ -17,8 +17,7 @@ const ANGRY_EMOJI: [char; 5] = ['😤', '😡', '👎', '🤮', '😠'];
 
 impl SentimentModel {
     pub fn new() -> Self {
-        let build =
-            |p: &str| RegexBuilder::new(p).unicode(false).build().unwrap_or_else(|e| panic!("sentiment regex: {e}"));
+        let build = Rx::new;
         Self {
             strong_negative: build(
                 r"\b(don'?t|do\s+not|never|wouldn'?t|would\s+not)\s+(buy|recommend|waste|get\s+this|purchase|bother)\b|\bnot\s+recommend|\bdontbuy\b|\breturning\s+(it|this|them)\b|\breturned\s+(it|this|them)\b|\bsave\s+your\s+money\b|\bwaste\s+of\s+(money|time)\b|\bdown\s+the\s+drain\b|\bno\s+(compren|lo\s+compren|recomiendo)\b|\bno\s+lo\s+recomiendo\b|\bpor\s+nada\b|\bnão\s+(comprem|recomendo|compre)\b|\bmat\s+(lena|lo|kharido|khareedo)\b|\bbekaar\b|\bbekar\b|\bpaise?\s+waste\b|\bwaste\s+ho\b|\bpassez\s+votre\s+chemin\b|\bn'achetez\s+pas\b|\bje\s+ne\s+recommande\s+pas\b|\bjangan\s+(beli|dibeli)\b|\bjangan\s+sampai\s+beli\b|\bnyesel\b|\bkecewa\b|\brugi\b|\bhuwag\s+(bilhin|bumili)\b|\bsayang\s+(ang\s+)?pera\b|\businunue\b|\bmsinunue\b|\bnicht\s+kaufen\b|\bfinger\s+weg\b|\bnon\s+compratelo\b|\balmayın\b|\bscam\b|\bripoff\b|\brip-off\b|\bworst\b|\bunsafe\b|\bdangerous\s+for\b",
@@ -40,10 +39,10 @@ impl SentimentModel {
         if self.strong_negative.is_match(text) {
             return "negative";
         }
-        let neg = self.negative.find_iter(text).count()
-            + self.negated_positive.find_iter(text).count()
+        let neg = self.negative.count(text)
+            + self.negated_positive.count(text)
             + doc.nfc.chars().filter(|c| ANGRY_EMOJI.contains(c)).count();
-        let pos = self.positive.find_iter(text).count() + doc.nfc.chars().filter(|c| PRAISE_EMOJI.contains(c)).count();
+        let pos = self.positive.count(text) + doc.nfc.chars().filter(|c| PRAISE_EMOJI.contains(c)).count();
         if neg > 0 && neg >= pos {
             "negative"
         } else if pos > 0 {

@@ -137,11 +137,7 @@ impl TestApp {
 
     /// Takes every queued metadata message and processes it once.
     pub fn step_metadata(&self) -> Vec<(String, StageOutcome)> {
-        self.queue
-            .take(Topic::Metadata)
-            .into_iter()
-            .map(|m| (m.clone(), self.process_metadata(&m)))
-            .collect()
+        self.queue.take(Topic::Metadata).into_iter().map(|m| (m.clone(), self.process_metadata(&m))).collect()
     }
 
     /// Processes one message, as a redelivery would.

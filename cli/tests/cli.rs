@@ -35,3 +35,32 @@ fn openapi_prints_a_3_1_document() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
 }
+
+#[test]
+fn analyze_writes_one_line_per_input_and_errors_for_bad_lines() {
+    let input = concat!(
+        r#"{"id": "a1", "caption": "Was $40 now $25 😍 lip oil, link in bio #lipoil"}"#,
+        "\n",
+        "not json at all\n",
+        r#"{"id": "a3", "text": "wrong field"}"#,
+        "\n",
+        r#"{"id": 4, "caption": "Harga cuma 79rb, klik keranjang kuning"}"#,
+        "\n"
+    );
+    let out = linkhub().arg("analyze").write_stdin(input).output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["id"], "a1");
+    assert_eq!(lines[0]["prices"][1]["amount"], "25");
+    assert_eq!(lines[0]["sentiment"], "positive");
+    assert_eq!(lines[0]["hashtags"][0], "#lipoil");
+    assert_eq!(lines[1]["id"], "line:2");
+    assert_eq!(lines[1]["error"]["code"], "invalid_line");
+    assert_eq!(lines[2]["id"], "a3", "a line with an id keeps it in its error record");
+    assert!(lines[2]["error"].is_object());
+    assert_eq!(lines[3]["id"], 4);
+    assert_eq!(lines[3]["prices"][0]["currency"], "IDR");
+    assert!(String::from_utf8(out.stderr).unwrap().contains("2 errors"));
+}

@@ -31,7 +31,7 @@ const STOP: &str = "a an the this that these those my your our their his her its
     cotton gold plated silver-plated wooden wood leather silk bamboo ceramic glass steel stainless satin linen \
     wax velvet denim plastic metal aluminium aluminum cashmere wool organic natural handmade homemade \
     diese dieser dieses questa questo quel ce cette putih hitam merah biru pria wanita anak cowok cewek \
-    men women mens womens kids unisex";
+    men women mens womens kids unisex worst ye yeh couple sepasang";
 
 const ROMANCE_LINKS: [&str; 9] = ["de", "da", "do", "à", "di", "en", "alla", "al", "ao"];
 

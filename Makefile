@@ -2,9 +2,9 @@
 # Both install what is missing first (scripts/setup.sh), quickly when everything is there.
 
 SHELL := /bin/bash
-WASM_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-contract -p linkhub-cloudflare -p linkhub-gateway -p linkhub-ingest \
+WASM_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub-contract -p linkhub-cloudflare -p linkhub-gateway -p linkhub-ingest \
 	-p linkhub-caption-parser -p linkhub-auto-tagger
-WASI_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-contract
+WASI_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub-contract
 
 .PHONY: dev test setup build lint unit eval e2e sizes bench clean-state
 

@@ -1,6 +1,7 @@
 //! `linkhub`: command-line tools over the Link Hub core.
 
 mod analyze;
+mod thumbnail;
 
 use clap::{Parser, Subcommand};
 use linkhub_core::tiktok::TikTokLink;
@@ -27,6 +28,22 @@ enum Command {
     Openapi,
     /// Analyse captions: JSONL {"id","caption"} in, one JSONL analysis per line out
     /// (language, prices, ctas, sentiment, category, hashtags, products, plus tags, seo, codes, phones).
+    /// Make the thumbnail set of each cover (squares 150 and 320, card 360x640, share 1200x630;
+    /// JPEG and WebP) and print one JSON line per input: each output's path, bytes, size, and time.
+    Thumbnail {
+        /// Cover images (JPEG, PNG or WebP, recognised by content).
+        #[arg(required = true)]
+        inputs: Vec<std::path::PathBuf>,
+        /// Directory for the renditions (created if missing).
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// JPEG quality, 1-100.
+        #[arg(long, default_value_t = thumbnail::DEFAULT_QUALITY)]
+        quality: u8,
+        /// Repeat each input N times and report per-image milliseconds.
+        #[arg(long)]
+        bench: Option<u32>,
+    },
     Analyze {
         /// Input file (default: stdin).
         #[arg(long)]
@@ -62,6 +79,13 @@ fn main() -> ExitCode {
                 }
             }
             if all_ok { Ok(()) } else { Err(()) }
+        }
+        Command::Thumbnail { inputs, out, quality, bench } => {
+            if thumbnail::run(&inputs, &out, quality, bench) {
+                Ok(())
+            } else {
+                Err(())
+            }
         }
         Command::Analyze { input, output } => match analyze::run(input, output) {
             Ok((done, errors)) => {

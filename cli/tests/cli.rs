@@ -64,3 +64,24 @@ fn analyze_writes_one_line_per_input_and_errors_for_bad_lines() {
     assert_eq!(lines[3]["prices"][0]["currency"], "IDR");
     assert!(String::from_utf8(out.stderr).unwrap().contains("2 errors"));
 }
+
+#[test]
+fn thumbnail_writes_every_rendition_and_reports_bad_inputs() {
+    let dir = std::env::temp_dir().join(format!("linkhub-thumbs-{}", std::process::id()));
+    let cover = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/tiktok/7301000000000000003.webp");
+    let not_image = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+    let out = linkhub().args(["thumbnail", cover, not_image, "--out"]).arg(&dir).output().unwrap();
+    assert!(!out.status.success(), "a bad input makes the command fail");
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    let outputs = lines[0]["outputs"].as_array().unwrap();
+    assert_eq!(outputs.len(), 8);
+    for o in outputs {
+        let bytes = std::fs::read(o["path"].as_str().unwrap()).unwrap();
+        assert_eq!(bytes.len() as u64, o["bytes"].as_u64().unwrap());
+    }
+    assert!(outputs.iter().any(|o| o["width"] == 1200 && o["height"] == 630 && o["format"] == "jpeg"));
+    assert_eq!(lines[1]["error"]["code"], "image_unsupported_format");
+    let _ = std::fs::remove_dir_all(&dir);
+}

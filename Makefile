@@ -4,6 +4,9 @@
 SHELL := /bin/bash
 WASM_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub-contract -p linkhub-cloudflare -p linkhub-gateway -p linkhub-ingest \
 	-p linkhub-caption-parser -p linkhub-auto-tagger
+# Worker crates only make sense on wasm32: linted there, not built natively.
+WORKER_CRATES := --exclude linkhub-cloudflare --exclude linkhub-gateway --exclude linkhub-ingest \
+	--exclude linkhub-caption-parser --exclude linkhub-auto-tagger
 WASI_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub-contract
 
 .PHONY: dev test setup build lint unit eval e2e sizes bench clean-state
@@ -22,12 +25,12 @@ build:
 
 lint:
 	cargo fmt --all --check
-	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets $(WORKER_CRATES) -- -D warnings
 	cargo clippy $(WASM_CRATES) --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy $(WASI_CRATES) --target wasm32-wasip2 -- -D warnings
 
 unit:
-	cargo test --workspace --exclude linkhub-e2e
+	cargo test --workspace --exclude linkhub-e2e $(WORKER_CRATES)
 
 e2e:
 	bash scripts/e2e.sh

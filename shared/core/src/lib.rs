@@ -17,3 +17,4 @@ pub mod ratelimit;
 pub mod repo;
 pub mod stages;
 pub mod tiktok;
+pub mod trends;

@@ -78,3 +78,36 @@ fn a_stage_message_for_another_seller_touches_nothing() {
     assert_eq!(app.process_stage(Which::Caption, &forged), StageOutcome::Done);
     assert_eq!(app.job(&owner, &job)["stages"]["caption"]["state"], "pending");
 }
+
+#[test]
+fn trends_rank_a_sellers_terms_by_growth_between_windows() {
+    let app = TestApp::new();
+    let session = app.signup("trendy");
+    // Eight days pass: an API key outlives the session token.
+    let key = app.post("/api/v1/auth/api-keys", Some(&session), &serde_json::json!({"name": "t"})).json();
+    let token = key["key"].as_str().unwrap().to_owned();
+    app.submit_job(&token, "https://www.tiktok.com/@x/video/7301000000000000001");
+    app.step_metadata();
+    app.step_stage(Which::Tagging);
+    app.sys.advance_ms(8 * 86_400_000);
+    app.submit_job(&token, "https://www.tiktok.com/@x/video/7301000000000000002");
+    app.submit_job(&token, "https://www.tiktok.com/@x/video/7301000000000000003");
+    app.step_metadata();
+    app.step_stage(Which::Tagging);
+    let r = app.get("/api/v1/analytics/trends?days=7", Some(&token));
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    let items = v["items"].as_array().unwrap();
+    let find = |t: &str| items.iter().find(|i| i["term"] == t).unwrap_or_else(|| panic!("{t} missing: {v:#}"));
+    assert_eq!(find("#ankara")["recent"], 1);
+    assert_eq!(find("#ankara")["growth"], 1.0);
+    assert_eq!(find("#skincare")["recent"], 0);
+    assert_eq!(find("#skincare")["previous"], 1);
+    assert_eq!(find("#skincare")["growth"], -0.5);
+    assert!(items[0]["growth"].as_f64().unwrap() >= items.last().unwrap()["growth"].as_f64().unwrap());
+    let other = app.signup("notrendy");
+    let theirs = app.get("/api/v1/analytics/trends", Some(&other)).json();
+    assert!(theirs["items"].as_array().unwrap().is_empty(), "another seller's terms stay theirs");
+    assert_eq!(app.get("/api/v1/analytics/trends?days=0", Some(&token)).status, 400);
+    assert_eq!(app.get("/api/v1/analytics/trends", None).status, 401);
+}

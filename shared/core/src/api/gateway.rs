@@ -134,6 +134,13 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(
         (_, "/healthz" | "/api/v1/openapi.json" | "/api/v1/auth/signup" | "/api/v1/auth/login") => {
             Err(super::method_not_allowed())
         }
+        (Method::GET, "/api/v1/analytics/trends") => {
+            let seller = authenticate(d, &req).await?;
+            let q = serde_urlencoded::from_str(req.uri().query().unwrap_or(""))
+                .map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))?;
+            respond(json(StatusCode::OK, &crate::trends::seller_trends(d.sql, d.sys, &seller, q).await?))
+        }
+        (_, "/api/v1/analytics/trends") => Err(super::method_not_allowed()),
         _ if path.starts_with("/api/v1/auth/") => {
             let seller = authenticate(d, &req).await?;
             respond(account_routes(d, &seller, &method, &path, &req).await?)

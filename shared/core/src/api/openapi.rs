@@ -13,6 +13,7 @@ use crate::error::{ErrorBody, ErrorDetail};
 use crate::ingest::{SubmitRequest, SubmitResponse};
 use crate::jobs::{CoverView, JobErrorView, JobPage, JobView, ListQuery, StageView, StagesView, VideoView};
 use crate::stages::analysis::Draft;
+use crate::trends::{TrendsQuery, TrendsView};
 use http::StatusCode;
 use utoipa::OpenApi;
 
@@ -70,14 +71,19 @@ fn get_job() {}
               (status = 404, body = ErrorBody)))]
 fn get_cover() {}
 
+#[utoipa::path(get, path = "/api/v1/analytics/trends", tag = "analytics", params(TrendsQuery), security(("bearer" = [])),
+    responses((status = 200, body = TrendsView, description = "hashtags and keywords ranked by growth"),
+              (status = 400, body = ErrorBody)))]
+fn trends() {}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Link Hub API", description = "TikTok links to sellable products at the edge."),
-    paths(healthz, signup, login, me, create_key, list_keys, revoke_key, submit, list_jobs, get_job, get_cover),
+    paths(healthz, signup, login, me, create_key, list_keys, revoke_key, submit, list_jobs, get_job, get_cover, trends),
     components(schemas(
         ErrorBody, ErrorDetail, Health, SignupRequest, SignupResponse, LoginRequest, LoginResponse, SellerView,
         CreateApiKeyRequest, CreatedApiKey, ApiKeyView, ApiKeyList, SubmitRequest, SubmitResponse, JobView, JobPage,
-        StagesView, StageView, VideoView, CoverView, JobErrorView, Draft
+        StagesView, StageView, VideoView, CoverView, JobErrorView, Draft, TrendsView
     )),
     modifiers(&BearerAuth)
 )]

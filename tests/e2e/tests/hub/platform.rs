@@ -34,6 +34,7 @@ fn openapi_documents_every_route() {
         "/api/v1/ingestion/tiktok-link",
         "/api/v1/ingestion/jobs",
         "/api/v1/ingestion/jobs/{id}",
+        "/api/v1/analytics/trends",
     ] {
         assert!(doc["paths"][path].is_object(), "missing {path}");
     }

@@ -155,4 +155,7 @@ fn captions_are_analysed_and_a_product_draft_is_assembled() {
         assert!(!d["tags"].as_array().unwrap().is_empty());
         assert!(d["seo"]["title"].as_str().unwrap().chars().count() <= 60);
     }
+    let trends = hub.get("/api/v1/analytics/trends?days=7", Some(&token)).json();
+    let terms: Vec<&str> = trends["items"].as_array().unwrap().iter().filter_map(|t| t["term"].as_str()).collect();
+    assert!(terms.contains(&"#skincare") && terms.contains(&"#ankara"), "{trends:#}");
 }

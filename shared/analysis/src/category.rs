@@ -56,6 +56,7 @@ impl Catalog {
             // A contiguous NFA builds several times faster than a DFA and is fast enough for
             // captions of a few hundred bytes.
             .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .dense_depth(1)
             .build(terms.iter().map(|t| t.text.as_str()))
             .unwrap_or_else(|e| panic!("catalog automaton: {e}"));
         Self { terms, automaton }

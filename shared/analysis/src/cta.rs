@@ -4,7 +4,6 @@
 
 use crate::rx::Rx;
 use crate::text::Doc;
-use regex::Regex;
 
 pub struct Cta {
     pub labels: Vec<String>,
@@ -15,9 +14,9 @@ pub struct Cta {
 pub struct CtaMatcher {
     rules: Vec<(&'static str, Rx)>,
     creator_dm: Rx,
-    code: Regex,
+    code: Rx,
     phone: Rx,
-    domain: Regex,
+    domain: Rx,
 }
 
 const DAYS: &str = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|midnight|tonight|tomorrow|today|lunes|martes|miércoles|jueves|viernes|sábado|domingo|segunda|terça|quarta|quinta|sexta|sábado|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|minuit|senin|selasa|rabu|kamis|jumat|sabtu|minggu|ijumaa|jumamosi|jumapili|jumatatu|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|domenica|lunedì|venerdì";
@@ -68,14 +67,16 @@ impl CtaMatcher {
         let rules = rules().into_iter().map(|(l, p)| (l, build(&p))).collect();
         Self {
             rules,
-            creator_dm: build(r"\b(i'll|i\s+will|we'll|we\s+will|and\s+i|i'll\s+send|will)\s+(send|dm|message)\s+(you|u)\b"),
-            code: Regex::new(r"(?i-u:\bcode|\bcódigo|\bcodigo|\bkode|\bkod|\bcoupon|\bcupom|\bcupón|\bcupon|\bvoucher|\bgutschein)\s*[:\-]?\s*[«“]?([A-Z0-9][A-Z0-9_-]{2,19})\b")
-                .unwrap_or_else(|e| panic!("code regex: {e}")),
+            creator_dm: build(
+                r"\b(i'll|i\s+will|we'll|we\s+will|and\s+i|i'll\s+send|will)\s+(send|dm|message)\s+(you|u)\b",
+            ),
+            code: Rx::new(
+                r"(?i:\bcode|\bcódigo|\bcodigo|\bkode|\bkod|\bcoupon|\bcupom|\bcupón|\bcupon|\bvoucher|\bgutschein)\s*[:\-]?\s*(?:«|“)?[A-Z0-9][A-Z0-9_-]{2,19}\b",
+            ),
             phone: Rx::new(r"(?:\+[0-9]{1,3}[ -]?)?\(?[0-9]{2,4}\)?[ -]?[0-9]{3,4}[ -]?[0-9]{3,4}\b"),
-            domain: Regex::new(
-                r"(?i-u)\b(?:https?://)?(?:www\.)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|co|shop|store|net|org|es|de|fr|it|ng|ke|in|id|my|ph|br|mx|au|uk|ca|za|sg|pe|co\.uk|com\.au|com\.br|com\.mx)\b(?:/[A-Za-z0-9/_.?=&%-]*)?",
-            )
-            .unwrap_or_else(|e| panic!("domain regex: {e}")),
+            domain: Rx::new(
+                r"(?i)\b(?:https?://)?(?:www\.)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|co|shop|store|net|org|es|de|fr|it|ng|ke|in|id|my|ph|br|mx|au|uk|ca|za|sg|pe|co\.uk|com\.au|com\.br|com\.mx)\b(?:/[A-Za-z0-9/_.?=&%-]*)?",
+            ),
         }
     }
 
@@ -105,10 +106,11 @@ impl CtaMatcher {
     }
 
     fn has_domain(&self, doc: &Doc) -> bool {
-        self.domain.find_iter(&doc.nfc).any(|m| {
-            let before = doc.nfc[..m.start()].chars().last();
-            let token_has_at = doc.nfc[..m.start()].rsplit(char::is_whitespace).next().is_some_and(|t| t.contains('@'));
-            let s = m.as_str().to_ascii_lowercase();
+        // The pattern matches ASCII only, so its spans fall on character boundaries.
+        self.domain.spans(doc.nfc.as_bytes()).any(|(start, end)| {
+            let before = doc.nfc[..start].chars().last();
+            let token_has_at = doc.nfc[..start].rsplit(char::is_whitespace).next().is_some_and(|t| t.contains('@'));
+            let s = doc.nfc[start..end].to_ascii_lowercase();
             before != Some('@')
                 && !token_has_at
                 && !s.contains("tiktok.com")
@@ -120,9 +122,11 @@ impl CtaMatcher {
 
     fn codes(&self, doc: &Doc) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for caps in self.code.captures_iter(&doc.nfc) {
-            let Some(code) = caps.get(1) else { continue };
-            let c = code.as_str();
+        for (start, end) in self.code.spans(doc.nfc.as_bytes()) {
+            // The code is the run of code characters that ends the match.
+            let Some(found) = doc.nfc.get(start..end) else { continue };
+            let c =
+                found.rsplit(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')).next().unwrap_or("");
             let has_letter = c.chars().any(|ch| ch.is_ascii_uppercase());
             let all_caps = c.chars().all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '_' || ch == '-');
             if has_letter && all_caps && !["IN", "BIO", "LINK"].contains(&c) && !out.iter().any(|o| o == c) {

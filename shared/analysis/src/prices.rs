@@ -139,9 +139,8 @@ impl PriceParser {
                 Some(a) => a,
                 None => continue,
             };
-            if let Some(s) = &suffix_word {
+            if suffix_word.is_some() {
                 amount *= Decimal::from(1000);
-                let _ = s;
             }
             let before_text = char_safe_tail(text, start, 16).unwrap_or("");
             let after_start = if suffix.is_some() { caps.get(2).map_or(end, |m| m.end()) } else { whole_end };
@@ -171,13 +170,6 @@ impl PriceParser {
             }
             if currency.is_none() && self.unit_after.is_match(&text.as_bytes()[whole_end.min(text.len())..]) {
                 continue;
-            }
-            if currency.is_some() && suffix_word.is_none() && self.unit_after.is_match(&text.as_bytes()[end..]) {
-                // "$10 off"-style and "%": handled below; units after a marked amount are rare.
-                let rest = text[end..].trim_start().to_ascii_lowercase();
-                if rest.starts_with('%') {
-                    continue;
-                }
             }
             let rest = text[whole_end.min(text.len())..].trim_start().to_lowercase();
             if rest.starts_with("off") || rest.starts_with('%') || rest.starts_with("de desconto") {

@@ -89,7 +89,7 @@ impl Analyzer {
         let hashtags = hashtags::hashtags(&doc.nfc);
         let mentions = hashtags::mentions(&doc.nfc);
         let language = self.language.detect(&doc);
-        let prices = self.prices.extract(&doc, &language);
+        let prices = self.prices.extract(&doc);
         let cta = self.cta.detect(&doc);
         let sentiment = self.sentiment.classify(&doc);
         let hits = self.catalog.find(&doc);

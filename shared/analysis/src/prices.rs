@@ -118,7 +118,7 @@ impl PriceParser {
         }
     }
 
-    pub fn extract(&self, doc: &Doc, language: &str) -> Vec<Price> {
+    pub fn extract(&self, doc: &Doc) -> Vec<Price> {
         let text = &doc.nfc;
         let phones: Vec<(usize, usize)> = self
             .phone
@@ -195,11 +195,8 @@ impl PriceParser {
             cands.push(Candidate { start, amount, currency, suffixed: suffix_word.is_some(), cue, idr_suffix });
         }
         let dominant = cands.iter().find_map(|c| c.currency);
-        let fallback = dominant.or_else(|| {
-            (cands.iter().any(|c| c.idr_suffix) || language == "id")
-                .then_some("IDR")
-                .filter(|_| cands.iter().any(|c| c.idr_suffix))
-        });
+        // Bare amounts take the caption's currency; `79rb` with no marker anywhere is rupiah.
+        let fallback = dominant.or_else(|| cands.iter().any(|c| c.idr_suffix).then_some("IDR"));
         let mut out: Vec<Price> = Vec::new();
         cands.sort_by_key(|c| c.start);
         for c in cands {
@@ -241,10 +238,7 @@ fn left_glued(text: &str, start: usize) -> bool {
             // Markers glued to the amount are fine: `Rp89K`, `N5,000`, `R1,450`, `RM25`, `KSh500`.
             let word: String = text[..start].chars().rev().take_while(|c| c.is_alphabetic()).collect();
             let word: String = word.chars().rev().collect();
-            !matches!(
-                word.as_str(),
-                "Rp" | "N" | "R" | "RM" | "Rs" | "KSh" | "Ksh" | "Kes" | "Php" | "TSh" | "Tsh" | "x"
-            ) || word == "x"
+            !matches!(word.as_str(), "Rp" | "N" | "R" | "RM" | "Rs" | "KSh" | "Ksh" | "Kes" | "Php" | "TSh" | "Tsh")
         }
         _ => false,
     }

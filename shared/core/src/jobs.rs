@@ -302,8 +302,7 @@ pub async fn list(sql: &impl Sql, seller: &SellerId, q: ListQuery) -> ApiResult<
     )
     .await?;
     let more = rows.len() > limit as usize;
-    let mut items: Vec<JobView> = rows.into_iter().take(limit as usize).map(JobRow::view).collect();
+    let items: Vec<JobView> = rows.into_iter().take(limit as usize).map(JobRow::view).collect();
     let next_cursor = if more { items.last().map(|j| j.job_id.clone()) } else { None };
-    items.truncate(limit as usize);
     Ok(JobPage { items, next_cursor })
 }

@@ -63,11 +63,14 @@ fn rules() -> Vec<(&'static str, String)> {
 
 impl CtaMatcher {
     pub fn new() -> Self {
-        let build = Rx::new;
-        let rules = rules().into_iter().map(|(l, p)| (l, build(&p))).collect();
+        // Only dm_to_order needs its match spans (to look around each match).
+        let build = |(label, p): (&'static str, String)| {
+            (label, if label == "dm_to_order" { Rx::new(&p) } else { Rx::matcher(&p) })
+        };
+        let rules = rules().into_iter().map(build).collect();
         Self {
             rules,
-            creator_dm: build(
+            creator_dm: Rx::matcher(
                 r"\b(i'll|i\s+will|we'll|we\s+will|and\s+i|i'll\s+send|will)\s+(send|dm|message)\s+(you|u)\b",
             ),
             code: Rx::new(

@@ -104,15 +104,15 @@ impl PriceParser {
             before: bytes(BEFORE),
             after: bytes(AFTER),
             phone: bytes(r"(?:\+?[0-9][0-9\- ]{7,}[0-9])"),
-            unit_after: bytes(
+            unit_after: Rx::matcher(
                 r"(?i)^\s?(?:%|ml|l(?-u:\b)|lt|litros?|liters?|litres?|g(?-u:\b)|gr(?-u:\b)|kg|mg|oz|lbs?|cm|mm|m(?-u:\b)|km|inch|inches|in(?-u:\b)|ft|mah|w(?-u:\b)|v(?-u:\b)|gb|tb|hz|pcs|pieces?|pack|x(?-u:\b)|hours?|hrs?|h(?-u:\b)|min|minutes?|mins|seconds?|sec|days?|dias?|días|hari|jam|weeks?|months?|years?|steps|colou?rs|k\s?steps|°|yards|yds|sizes?|people|pax|kids|times|rolls|ans|jours|tahun|bulan|meses|años|anos|mois|saat|gün|dakika|wick|in\s?1|-in-1|/10|/5|st(?-u:\b)|nd(?-u:\b)|rd(?-u:\b)|th(?-u:\b)|karat|kt|carat|seater|layer)",
             ),
             // Matched on the lower-cased clause as bytes without Unicode classes: far cheaper to
             // build and run; non-ASCII letters count as letters through \x80-\xff.
-            excluded_before: bytes(
+            excluded_before: Rx::matcher(
                 r"(shipping|delivery|deliver|livraison|envío|envio|frete|ongkir|courier|postage|entrega|kirim|frais|versand|save|saving|ahorra|economize|hemat|jimat|under|over|above|below|from|a partir de|à partir de|ab|min\.?|minimum|belanja|spend|orders?|pedidos|compras|acima de|mais de|más de|menos de|up to|hingga|sampai|tot|fee|charge|cargo|taxa|tarifa|ongkos|biaya)(?:[^a-z0-9\x80-\xff]+[a-z\x80-\xff]+){0,3}[^a-z0-9\x80-\xff]*$",
             ),
-            cue_before: bytes(
+            cue_before: Rx::matcher(
                 r"(?:^|[^a-z\x80-\xff])(price|priced|our price|now|was|retail|regular|rrp|mrp|harga|precio|ahora|antes|preço|agora|prix|presyo|fiyat|bei|neupreis|jetzt|sekarang|for|→|->|=)[^a-z0-9\x80-\xff]{0,3}$",
             ),
         }

@@ -17,7 +17,7 @@ const ANGRY_EMOJI: [char; 5] = ['😤', '😡', '👎', '🤮', '😠'];
 
 impl SentimentModel {
     pub fn new() -> Self {
-        let build = Rx::new;
+        let build = Rx::matcher;
         Self {
             strong_negative: build(
                 r"\b(don'?t|do\s+not|never|wouldn'?t|would\s+not)\s+(buy|recommend|waste|get\s+this|purchase|bother)\b|\bnot\s+recommend|\bdontbuy\b|\breturning\s+(it|this|them)\b|\breturned\s+(it|this|them)\b|\bsave\s+your\s+money\b|\bwaste\s+of\s+(money|time)\b|\bdown\s+the\s+drain\b|\bno\s+(compren|lo\s+compren|recomiendo)\b|\bno\s+lo\s+recomiendo\b|\bpor\s+nada\b|\bnão\s+(comprem|recomendo|compre)\b|\bmat\s+(lena|lo|kharido|khareedo)\b|\bbekaar\b|\bbekar\b|\bpaise?\s+waste\b|\bwaste\s+ho\b|\bpassez\s+votre\s+chemin\b|\bn'achetez\s+pas\b|\bje\s+ne\s+recommande\s+pas\b|\bjangan\s+(beli|dibeli)\b|\bjangan\s+sampai\s+beli\b|\bnyesel\b|\bkecewa\b|\brugi\b|\bhuwag\s+(bilhin|bumili)\b|\bsayang\s+(ang\s+)?pera\b|\businunue\b|\bmsinunue\b|\bnicht\s+kaufen\b|\bfinger\s+weg\b|\bnon\s+compratelo\b|\balmayın\b|\bscam\b|\bripoff\b|\brip-off\b|\bworst\b|\bnot\s+worth\s+the\s+hype\b|\bwasted\b|\bunsafe\b|\bdangerous\s+for\b",

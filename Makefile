@@ -3,10 +3,10 @@
 
 SHELL := /bin/bash
 WASM_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub-contract -p linkhub-cloudflare -p linkhub-gateway -p linkhub-ingest \
-	-p linkhub-caption-parser -p linkhub-auto-tagger
+	-p linkhub-caption-parser -p linkhub-auto-tagger -p linkhub-thumbnailer
 # Worker crates only make sense on wasm32: linted there, not built natively.
 WORKER_CRATES := --exclude linkhub-cloudflare --exclude linkhub-gateway --exclude linkhub-ingest \
-	--exclude linkhub-caption-parser --exclude linkhub-auto-tagger
+	--exclude linkhub-caption-parser --exclude linkhub-auto-tagger --exclude linkhub-thumbnailer
 WASI_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub-contract
 
 .PHONY: dev test setup build lint unit eval e2e sizes bench clean-state

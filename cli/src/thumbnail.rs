@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Chosen by measurement: see the README's thumbnail section.
-pub const DEFAULT_QUALITY: u8 = 80;
+pub const DEFAULT_QUALITY: u8 = linkhub_imaging::JPEG_QUALITY;
 
 /// Returns false when any input failed.
 pub fn run(inputs: &[PathBuf], out: &Path, quality: u8, bench: Option<u32>) -> bool {

@@ -19,6 +19,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let resp = match action {
         Action::Respond(r) => r,
         Action::Forward(Service::Ingest, r) => forward(&env, bindings::INGEST, r).await,
+        Action::Forward(Service::Media, r) => forward(&env, bindings::MEDIA, r).await,
     };
     from_core_response(gateway::finish(&WorkerSystem, &cfg, &ctx, resp))
 }

@@ -14,6 +14,8 @@ pub mod bindings {
     pub const KV: &str = "KV";
     pub const BLOBS: &str = "BLOBS";
     pub const INGEST: &str = "INGEST";
+    /// The thumbnailer, serving `/media/...` for the gateway.
+    pub const MEDIA: &str = "MEDIA";
     pub const METADATA_QUEUE: &str = "METADATA_QUEUE";
     pub const CAPTION_QUEUE: &str = "CAPTION_QUEUE";
     pub const THUMBNAIL_QUEUE: &str = "THUMBNAIL_QUEUE";
@@ -24,4 +26,4 @@ pub mod bindings {
 }
 
 mod stage_shell;
-pub use stage_shell::analysis_stage;
+pub use stage_shell::{analysis_stage, thumbnail_stage};

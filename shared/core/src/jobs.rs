@@ -25,7 +25,7 @@ pub mod stage {
 /// The columns of a job row, shared by every query that reads one.
 pub const JOB_COLUMNS: &str = "j.id, j.seller_id, j.source_url, j.canonical_url, j.link_kind, j.video_id, \
      j.status, j.metadata_state, j.caption_state, j.thumbnail_state, j.tagging_state, j.attempts, \
-     j.last_error, j.error_code, j.error_message, j.created_at, j.updated_at, \
+     j.last_error, j.error_code, j.error_message, j.thumbnail_error, j.created_at, j.updated_at, \
      v.caption, v.author_name, v.author_url, v.cover_key, v.cover_content_type, v.cover_bytes, \
      v.cover_width, v.cover_height";
 
@@ -46,6 +46,7 @@ pub struct JobRow {
     pub last_error: Option<String>,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
+    pub thumbnail_error: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
     pub caption: Option<String>,
@@ -76,7 +77,7 @@ pub struct JobView {
     pub analysis: Option<serde_json::Value>,
     /// The product draft, once every active stage is done (single-job reads only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub draft: Option<crate::stages::analysis::Draft>,
+    pub draft: Option<crate::stages::draft::Draft>,
     pub error: Option<JobErrorView>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -164,7 +165,7 @@ impl JobRow {
                     last_error: self.last_error,
                 },
                 caption: plain(self.caption_state),
-                thumbnail: plain(self.thumbnail_state),
+                thumbnail: StageView { state: self.thumbnail_state, attempts: None, last_error: self.thumbnail_error },
                 tagging: plain(self.tagging_state),
             },
             video,
@@ -224,14 +225,14 @@ pub async fn get(sql: &impl Sql, seller: &SellerId, job_id: &str) -> ApiResult<J
     )
     .await?;
     view.draft = match draft {
-        Some(d) => Some(crate::stages::analysis::Draft {
+        Some(d) => Some(crate::stages::draft::Draft {
             title: d.title,
             price: d.price,
             currency: d.currency,
             category: d.category,
             tags: serde_json::from_str(&d.tags)?,
             seo: serde_json::from_str(&d.seo)?,
-            thumbnails: d.thumbnails.and_then(|t| serde_json::from_str(&t).ok()),
+            thumbnails: d.thumbnails.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default(),
         }),
         None => None,
     };

@@ -26,6 +26,9 @@ impl Format {
     }
 }
 
+/// The JPEG quality the pipeline uses (see the README for the measurement behind it).
+pub const JPEG_QUALITY: u8 = 80;
+
 pub fn encode(img: &RgbImage, format: Format, jpeg_quality: u8) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     match format {

@@ -13,5 +13,5 @@ mod encode;
 mod pipeline;
 
 pub use decode::{DecodeError, Decoded, Limits, decode, sniff};
-pub use encode::{Format, encode};
+pub use encode::{Format, JPEG_QUALITY, encode};
 pub use pipeline::{Rendition, SPECS, Spec, Thumbnail, cover_crop, render_all};

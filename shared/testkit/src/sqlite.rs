@@ -8,6 +8,7 @@ use std::cell::RefCell;
 pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init.sql", include_str!("../../../migrations/0001_init.sql")),
     ("0002_analysis.sql", include_str!("../../../migrations/0002_analysis.sql")),
+    ("0003_thumbnails.sql", include_str!("../../../migrations/0003_thumbnails.sql")),
 ];
 
 /// SQLite through rusqlite, in memory or on disk, with the hub's migrations applied.

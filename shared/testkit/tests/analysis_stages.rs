@@ -28,6 +28,9 @@ fn the_last_stage_to_finish_assembles_the_draft_in_any_order() {
     assert!(v.get("draft").is_none());
     // A duplicate tagging message changes nothing.
     assert_eq!(app.process_stage(Which::Tagging, &tagged[0].0), StageOutcome::Done);
+    // Thumbnails next: still waiting for the caption.
+    assert_eq!(app.step_thumbnail()[0].1, StageOutcome::Done);
+    assert_eq!(app.job(&token, &job)["status"], "metadata_ready");
     // The caption finishes last and assembles.
     assert_eq!(app.step_stage(Which::Caption)[0].1, StageOutcome::Done);
     let v = app.job(&token, &job);

@@ -24,6 +24,8 @@ pub struct GatewayDeps<'a, S, K, Y> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
     Ingest,
+    /// Public thumbnails (`/media/...`), served by the thumbnailer from the blob store.
+    Media,
 }
 
 pub enum Action {
@@ -168,6 +170,13 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(
             req.headers_mut().insert(SELLER_HEADER, v);
             ctx.log.clone().with("seller_id", seller.0.as_str()).info(d.sys, "forward to ingest");
             Ok(Action::Forward(Service::Ingest, req))
+        }
+        // Public: storefront images need no account.
+        _ if path.starts_with(super::media::PREFIX) => {
+            if method != Method::GET && method != Method::HEAD {
+                return Err(super::method_not_allowed());
+            }
+            Ok(Action::Forward(Service::Media, req))
         }
         _ => Err(super::route_not_found()),
     }

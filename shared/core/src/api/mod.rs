@@ -3,6 +3,7 @@
 
 pub mod gateway;
 pub mod ingest;
+pub mod media;
 pub mod openapi;
 
 use crate::error::ApiError;

@@ -12,7 +12,7 @@ use crate::api::gateway::Health;
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::ingest::{SubmitRequest, SubmitResponse};
 use crate::jobs::{CoverView, JobErrorView, JobPage, JobView, ListQuery, StageView, StagesView, VideoView};
-use crate::stages::analysis::Draft;
+use crate::stages::draft::{Draft, FormatView, ThumbnailView};
 use crate::trends::{TrendsQuery, TrendsView};
 use http::StatusCode;
 use utoipa::OpenApi;
@@ -83,7 +83,7 @@ fn trends() {}
     components(schemas(
         ErrorBody, ErrorDetail, Health, SignupRequest, SignupResponse, LoginRequest, LoginResponse, SellerView,
         CreateApiKeyRequest, CreatedApiKey, ApiKeyView, ApiKeyList, SubmitRequest, SubmitResponse, JobView, JobPage,
-        StagesView, StageView, VideoView, CoverView, JobErrorView, Draft, TrendsView
+        StagesView, StageView, VideoView, CoverView, JobErrorView, Draft, ThumbnailView, FormatView, TrendsView
     )),
     modifiers(&BearerAuth)
 )]

@@ -1,7 +1,7 @@
-//! The caption-parser and auto-tagger stages, and the assembly of the product draft by whichever
-//! of the active stages finishes last. Both stages are idempotent: a redelivered or late message
-//! finds its stage done and only retries the assembly.
+//! The caption-parser and auto-tagger stages. Both are idempotent: a redelivered or late message
+//! finds its stage done and only retries the draft assembly (`super::draft`).
 
+use super::draft::assemble;
 use super::{StageMessage, StageOutcome};
 use crate::jobs::{stage, status};
 use crate::log::LogCtx;
@@ -9,9 +9,6 @@ use crate::ports::{PortError, Sql, Stmt, System};
 use crate::repo::opt;
 use linkhub_analysis::{Analysis, Analyzer};
 use serde::{Deserialize, Serialize};
-
-/// The stages that exist today; the job is `ready` when all are done (thumbnails join later).
-pub const ACTIVE_STAGES: [&str; 2] = ["caption_state", "tagging_state"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Which {
@@ -92,7 +89,7 @@ pub async fn process(sql: &impl Sql, sys: &impl System, which: Which, body: &str
             return retry(&log, sys, &e);
         }
     }
-    match assemble(sql, sys, &msg).await {
+    match assemble(sql, sys, &msg.job_id, &msg.seller_id).await {
         Ok(true) => log.info(sys, "stage done; product draft assembled, job ready"),
         Ok(false) => log.info(sys, "stage done"),
         Err(e) => return retry(&log, sys, &e),
@@ -163,86 +160,6 @@ async fn store(
 
 fn json<T: Serialize + ?Sized>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
-pub struct Draft {
-    pub title: String,
-    /// Exact decimal string.
-    pub price: Option<String>,
-    pub currency: Option<String>,
-    pub category: String,
-    pub tags: Vec<String>,
-    #[schema(value_type = Object)]
-    pub seo: linkhub_analysis::Seo,
-    /// Filled by the thumbnail stage once it exists.
-    pub thumbnails: Option<serde_json::Value>,
-}
-
-/// Builds the draft once every active stage is done; returns whether this call made the job ready.
-async fn assemble(sql: &impl Sql, sys: &impl System, msg: &StageMessage) -> Result<bool, PortError> {
-    #[derive(Deserialize)]
-    struct Parts {
-        body: Option<String>,
-        tags: Option<String>,
-        seo: Option<String>,
-        category: Option<String>,
-        caption_state: String,
-        tagging_state: String,
-    }
-    let parts: Option<Parts> = opt(
-        sql,
-        Stmt::new(
-            "SELECT a.body, t.tags, t.seo, t.category, j.caption_state, j.tagging_state FROM jobs j \
-             LEFT JOIN analyses a ON a.job_id = j.id LEFT JOIN taggings t ON t.job_id = j.id \
-             WHERE j.id = ? AND j.seller_id = ?",
-        )
-        .bind(&msg.job_id)
-        .bind(&msg.seller_id),
-    )
-    .await
-    .map_err(|e| PortError::unavailable(e.cause.unwrap_or(e.message)))?;
-    let Some(p) = parts else { return Ok(false) };
-    if p.caption_state != stage::DONE || p.tagging_state != stage::DONE {
-        return Ok(false);
-    }
-    let (Some(body), Some(tags), Some(seo), Some(category)) = (p.body, p.tags, p.seo, p.category) else {
-        return Ok(false);
-    };
-    let analysis: Analysis = serde_json::from_str(&body).map_err(|e| PortError::invalid(e.to_string()))?;
-    let seo: linkhub_analysis::Seo = serde_json::from_str(&seo).map_err(|e| PortError::invalid(e.to_string()))?;
-    let price = linkhub_analysis::selling_price(&analysis.prices);
-    let title = seo.title.clone();
-    let now = sys.now_ms();
-    let changed = sql
-        .batch(vec![
-            Stmt::new(
-                "INSERT INTO product_drafts (job_id, seller_id, title, price, currency, category, tags, seo, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO UPDATE SET title = excluded.title, \
-                 price = excluded.price, currency = excluded.currency, category = excluded.category, \
-                 tags = excluded.tags, seo = excluded.seo, updated_at = excluded.updated_at",
-            )
-            .bind(&msg.job_id)
-            .bind(&msg.seller_id)
-            .bind(title)
-            .bind(price.map(|p| p.amount.clone()))
-            .bind(price.map(|p| p.currency.clone()))
-            .bind(category)
-            .bind(tags)
-            .bind(serde_json::to_string(&seo).unwrap_or_default())
-            .bind(now),
-            Stmt::new(
-                "UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND seller_id = ? AND status = ? \
-                 AND caption_state = 'done' AND tagging_state = 'done'",
-            )
-            .bind(status::READY)
-            .bind(now)
-            .bind(&msg.job_id)
-            .bind(&msg.seller_id)
-            .bind(status::METADATA_READY),
-        ])
-        .await?;
-    Ok(changed.get(1).copied().unwrap_or(0) > 0)
 }
 
 /// Dead letter of a caption or tagging message: the stage is marked failed (the job keeps its

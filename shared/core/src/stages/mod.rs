@@ -3,7 +3,9 @@
 
 pub mod analysis;
 pub mod dead_letter;
+pub mod draft;
 pub mod metadata;
+pub mod thumbnail;
 
 use crate::accounts::SellerId;
 use crate::error::ApiError;

@@ -1,13 +1,14 @@
-//! `TestApp`: the gateway and ingest routers and the metadata stage over native ports (real
+//! `TestApp`: the gateway, ingest and media routers and every stage over native ports (real
 //! SQLite, memory KV/blobs/queue, ureq) against an in-process sandbox, stepped deterministically.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use linkhub_core::api::gateway::{self, Action, GatewayDeps};
+use linkhub_core::api::gateway::{self, Action, GatewayDeps, Service};
 use linkhub_core::api::ingest::{self, IngestDeps};
+use linkhub_core::api::media;
 use linkhub_core::config::Config;
 use linkhub_core::ports::Topic;
-use linkhub_core::stages::{StageOutcome, analysis, dead_letter, metadata};
+use linkhub_core::stages::{StageOutcome, analysis, dead_letter, metadata, thumbnail};
 use linkhub_testkit::{MemoryBlobs, MemoryKv, MemoryQueue, SqliteSql, TestSystem, UreqHttp, block_on};
 use serde_json::{Value, json};
 use std::sync::OnceLock;
@@ -94,7 +95,8 @@ impl TestApp {
         let (ctx, action) = block_on(gateway::route(&deps, req));
         let resp = match action {
             Action::Respond(r) => r,
-            Action::Forward(_, r) => {
+            Action::Forward(Service::Media, r) => block_on(media::serve(&self.sql, &self.blobs, &r)),
+            Action::Forward(Service::Ingest, r) => {
                 let deps = IngestDeps { sql: &self.sql, blobs: &self.blobs, queue: &self.queue, sys: &self.sys };
                 block_on(ingest::handle(&deps, r))
             }
@@ -164,6 +166,22 @@ impl TestApp {
 
     pub fn process_stage(&self, which: analysis::Which, body: &str) -> StageOutcome {
         block_on(analysis::process(&self.sql, &self.sys, which, body))
+    }
+
+    /// Takes every queued thumbnail message and processes it once.
+    pub fn step_thumbnail(&self) -> Vec<(String, StageOutcome)> {
+        self.queue.take(Topic::Thumbnail).into_iter().map(|m| (m.clone(), self.process_thumbnail(&m))).collect()
+    }
+
+    pub fn process_thumbnail(&self, body: &str) -> StageOutcome {
+        block_on(thumbnail::process(&self.sql, &self.blobs, &self.sys, body))
+    }
+
+    /// Runs every stage after metadata once.
+    pub fn step_all_stages(&self) {
+        self.step_stage(analysis::Which::Caption);
+        self.step_stage(analysis::Which::Tagging);
+        self.step_thumbnail();
     }
 
     pub fn dead_letter(&self, body: &str) -> StageOutcome {

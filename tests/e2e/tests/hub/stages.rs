@@ -159,3 +159,53 @@ fn captions_are_analysed_and_a_product_draft_is_assembled() {
     let terms: Vec<&str> = trends["items"].as_array().unwrap().iter().filter_map(|t| t["term"].as_str()).collect();
     assert!(terms.contains(&"#skincare") && terms.contains(&"#ankara"), "{trends:#}");
 }
+
+#[test]
+fn thumbnails_are_rendered_into_r2_and_served_from_the_edge() {
+    let hub = Hub::from_env();
+    let (token, seller) = hub.seller();
+    let job = job_id(&hub.submit(&token, &video_url("7301000000000000001")).json());
+    let done = hub.wait_job(&token, &job, Duration::from_secs(60), |j| j["status"] == "ready");
+    assert_eq!(done["stages"]["thumbnail"]["state"], "done", "{done:#}");
+    let thumbs = done["draft"]["thumbnails"].as_array().unwrap();
+    let sizes: Vec<(u64, u64)> =
+        thumbs.iter().map(|t| (t["width"].as_u64().unwrap(), t["height"].as_u64().unwrap())).collect();
+    assert_eq!(sizes, [(150, 150), (320, 320), (360, 640), (1200, 630)]);
+    for t in thumbs {
+        for f in t["formats"].as_array().unwrap() {
+            // Public: no token. Served by the gateway from R2 through the thumbnailer.
+            let url = f["url"].as_str().unwrap();
+            assert!(url.starts_with(&format!("/media/{seller}/{job}/")), "{url}");
+            let r = hub.get(url, None);
+            assert_eq!(r.status, 200, "{url}");
+            let ctype = if f["format"] == "webp" { "image/webp" } else { "image/jpeg" };
+            assert_eq!(r.header("content-type"), Some(ctype));
+            assert_eq!(r.header("cache-control"), Some("public, max-age=31536000, immutable"));
+            assert_eq!(r.body.len() as u64, f["bytes"].as_u64().unwrap());
+            let size = imagesize::blob_size(&r.body).unwrap();
+            assert_eq!(
+                (size.width as u64, size.height as u64),
+                (t["width"].as_u64().unwrap(), t["height"].as_u64().unwrap())
+            );
+            let etag = r.header("etag").unwrap().to_owned();
+            let again = hub.request("GET", url, None, &[("if-none-match", &etag)], None);
+            assert_eq!((again.status, again.body.len()), (304, 0), "{url}");
+        }
+        let negotiated = hub.request("GET", t["url"].as_str().unwrap(), None, &[("accept", "image/jpeg,*/*")], None);
+        assert_eq!((negotiated.status, negotiated.header("content-type")), (200, Some("image/jpeg")));
+        assert_eq!(negotiated.header("vary"), Some("accept"));
+    }
+    assert_eq!(hub.get(&format!("/media/{seller}/{job}/square-150.gif"), None).status, 404);
+}
+
+#[test]
+fn a_truncated_cover_fails_only_the_thumbnail_stage_with_a_reason() {
+    let hub = Hub::from_env();
+    let (token, _) = hub.seller();
+    let job = job_id(&hub.submit(&token, &video_url("7301000000000000009")).json());
+    let done = hub.wait_job(&token, &job, Duration::from_secs(60), |j| j["status"] == "ready");
+    assert_eq!(done["stages"]["thumbnail"]["state"], "failed", "{done:#}");
+    assert_eq!(done["stages"]["thumbnail"]["last_error"], "image_corrupt");
+    assert_eq!(done["draft"]["thumbnails"].as_array().unwrap().len(), 0);
+    assert_eq!(done["draft"]["price"], "45");
+}

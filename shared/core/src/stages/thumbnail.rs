@@ -1,0 +1,213 @@
+//! The thumbnail stage: reads the stored cover, renders every rendition in JPEG and WebP
+//! (`linkhub_imaging`), writes them under the seller's prefix, records keys, sizes and ETags, and
+//! marks the stage done in the same batch. Idempotent: a redelivered message rewrites the same
+//! keys and rows, or finds the stage finished. A cover that cannot be decoded (corrupt, truncated,
+//! a decompression bomb) fails the stage for good with a readable code instead of being retried.
+
+use super::draft::assemble;
+use super::{StageMessage, StageOutcome};
+use crate::jobs::{stage, status};
+use crate::log::LogCtx;
+use crate::ports::{Blobs, PortError, Sql, Stmt, System};
+use crate::repo::opt;
+use linkhub_imaging::{JPEG_QUALITY, Limits, Thumbnail, decode, render_all};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+const NAME: &str = "thumbnailer";
+
+#[derive(Deserialize)]
+struct Row {
+    state: String,
+    status: String,
+    video: Option<String>,
+    cover_key: Option<String>,
+}
+
+/// Where a rendition lives in the blob store.
+pub fn object_key(seller_id: &str, job_id: &str, t: &Thumbnail) -> String {
+    format!("sellers/{seller_id}/jobs/{job_id}/thumbs/{}.{}", t.name, t.format.extension())
+}
+
+/// A strong ETag for these bytes.
+pub fn etag(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+pub async fn process(sql: &impl Sql, blobs: &impl Blobs, sys: &impl System, body: &str) -> StageOutcome {
+    let log = LogCtx::new(NAME);
+    let Ok(msg) = StageMessage::parse(body) else {
+        log.error(sys, "unparseable stage message dropped", body);
+        return StageOutcome::Discarded;
+    };
+    let log = log
+        .with("job_id", msg.job_id.as_str())
+        .with("seller_id", msg.seller_id.as_str())
+        .with("request_id", msg.request_id.as_str());
+    let row: Option<Row> = match opt(
+        sql,
+        Stmt::new(
+            "SELECT j.thumbnail_state AS state, j.status, v.job_id AS video, v.cover_key FROM jobs j \
+             LEFT JOIN videos v ON v.job_id = j.id WHERE j.id = ? AND j.seller_id = ?",
+        )
+        .bind(&msg.job_id)
+        .bind(&msg.seller_id),
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => return retry(&log, sys, &PortError::unavailable(e.cause.unwrap_or(e.message))),
+    };
+    let Some(row) = row else {
+        log.warn(sys, "job not found; message acknowledged", "");
+        return StageOutcome::Done;
+    };
+    if row.status == status::FAILED {
+        return StageOutcome::Done;
+    }
+    if row.state == stage::PENDING {
+        if row.video.is_none() {
+            // Metadata fans out only after the video is stored: not visible yet, try shortly.
+            return StageOutcome::RetryAfter(2);
+        }
+        let rendered = match &row.cover_key {
+            Some(key) => render(blobs, key).await,
+            None => Err(Failure::Permanent("cover_missing", "the video has no cover image".into())),
+        };
+        let stored = match rendered {
+            Ok(thumbs) => store(sql, blobs, sys, &msg, &thumbs).await,
+            Err(Failure::Transient(e)) => return retry(&log, sys, &e),
+            Err(Failure::Permanent(code, message)) => {
+                log.warn(sys, "thumbnails failed for good", &format!("{code}: {message}"));
+                if let Err(e) = fail(sql, sys, &msg.job_id, &msg.seller_id, code).await {
+                    return retry(&log, sys, &e);
+                }
+                return finish(sql, sys, &log, &msg, StageOutcome::Failed { code: code.to_owned() }).await;
+            }
+        };
+        if let Err(e) = stored {
+            return retry(&log, sys, &e);
+        }
+    }
+    finish(sql, sys, &log, &msg, StageOutcome::Done).await
+}
+
+enum Failure {
+    Transient(PortError),
+    Permanent(&'static str, String),
+}
+
+async fn render(blobs: &impl Blobs, cover_key: &str) -> Result<Vec<Thumbnail>, Failure> {
+    let Some(cover) = blobs.get(cover_key).await.map_err(Failure::Transient)? else {
+        return Err(Failure::Permanent("cover_missing", format!("the stored cover {cover_key} is gone")));
+    };
+    let decoded = decode(&cover.bytes, &Limits::default()).map_err(|e| Failure::Permanent(e.code(), e.to_string()))?;
+    drop(cover);
+    render_all(&decoded.image, JPEG_QUALITY).map_err(|e| Failure::Permanent("thumbnail_render_failed", e))
+}
+
+async fn store(
+    sql: &impl Sql,
+    blobs: &impl Blobs,
+    sys: &impl System,
+    msg: &StageMessage,
+    thumbs: &[Thumbnail],
+) -> Result<(), PortError> {
+    let now = sys.now_ms();
+    let mut stmts = Vec::with_capacity(thumbs.len() + 1);
+    for t in thumbs {
+        let key = object_key(&msg.seller_id, &msg.job_id, t);
+        blobs.put(&key, &t.bytes, t.format.content_type()).await?;
+        stmts.push(
+            Stmt::new(
+                "INSERT INTO thumbnails (job_id, seller_id, name, format, object_key, content_type, width, height, \
+                 bytes, etag, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, name, format) \
+                 DO UPDATE SET object_key = excluded.object_key, content_type = excluded.content_type, \
+                 width = excluded.width, height = excluded.height, bytes = excluded.bytes, etag = excluded.etag",
+            )
+            .bind(&msg.job_id)
+            .bind(&msg.seller_id)
+            .bind(t.name)
+            .bind(format_name(t))
+            .bind(key)
+            .bind(t.format.content_type())
+            .bind(i64::from(t.width))
+            .bind(i64::from(t.height))
+            .bind(i64::try_from(t.bytes.len()).unwrap_or(i64::MAX))
+            .bind(etag(&t.bytes))
+            .bind(now),
+        );
+    }
+    // Rows and the guarded stage change land together.
+    stmts.push(
+        Stmt::new(
+            "UPDATE jobs SET thumbnail_state = ?, thumbnail_error = NULL, updated_at = ? \
+             WHERE id = ? AND seller_id = ? AND thumbnail_state = ?",
+        )
+        .bind(stage::DONE)
+        .bind(now)
+        .bind(&msg.job_id)
+        .bind(&msg.seller_id)
+        .bind(stage::PENDING),
+    );
+    sql.batch(stmts).await.map(|_| ())
+}
+
+fn format_name(t: &Thumbnail) -> &'static str {
+    match t.format {
+        linkhub_imaging::Format::Jpeg => "jpeg",
+        linkhub_imaging::Format::WebP => "webp",
+    }
+}
+
+async fn fail(sql: &impl Sql, sys: &impl System, job_id: &str, seller_id: &str, code: &str) -> Result<(), PortError> {
+    sql.execute(
+        Stmt::new(
+            "UPDATE jobs SET thumbnail_state = ?, thumbnail_error = ?, updated_at = ? \
+             WHERE id = ? AND seller_id = ? AND thumbnail_state = ?",
+        )
+        .bind(stage::FAILED)
+        .bind(code)
+        .bind(sys.now_ms())
+        .bind(job_id)
+        .bind(seller_id)
+        .bind(stage::PENDING),
+    )
+    .await
+    .map(|_| ())
+}
+
+async fn finish(
+    sql: &impl Sql,
+    sys: &impl System,
+    log: &LogCtx,
+    msg: &StageMessage,
+    outcome: StageOutcome,
+) -> StageOutcome {
+    match assemble(sql, sys, &msg.job_id, &msg.seller_id).await {
+        Ok(true) => log.info(sys, "stage finished; product draft assembled, job ready"),
+        Ok(false) => log.info(sys, "stage finished"),
+        Err(e) => return retry(log, sys, &e),
+    }
+    outcome
+}
+
+fn retry(log: &LogCtx, sys: &impl System, e: &PortError) -> StageOutcome {
+    log.warn(sys, "transient failure; retry", &e.to_string());
+    StageOutcome::RetryAfter(5)
+}
+
+/// Dead letter of a thumbnail message: the stage is marked failed (`retries_exhausted`) and the
+/// draft is assembled without images, instead of the job waiting forever.
+pub async fn dead_letter(sql: &impl Sql, sys: &impl System, body: &str) -> StageOutcome {
+    let Ok(msg) = StageMessage::parse(body) else { return StageOutcome::Discarded };
+    if fail(sql, sys, &msg.job_id, &msg.seller_id, "retries_exhausted").await.is_err() {
+        return StageOutcome::RetryAfter(5);
+    }
+    match assemble(sql, sys, &msg.job_id, &msg.seller_id).await {
+        Ok(_) => StageOutcome::Failed { code: "retries_exhausted".into() },
+        Err(_) => StageOutcome::RetryAfter(5),
+    }
+}

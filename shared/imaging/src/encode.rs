@@ -1,5 +1,5 @@
-use image::codecs::jpeg::JpegEncoder;
 use image::codecs::webp::WebPEncoder;
+use jpeg_encoder::{ChromaSubsamplingMethod, ColorType, Encoder as JpegEncoder, SamplingFactor};
 use image::{ExtendedColorType, ImageEncoder, RgbImage};
 use serde::Serialize;
 
@@ -32,12 +32,7 @@ pub const JPEG_QUALITY: u8 = 80;
 pub fn encode(img: &RgbImage, format: Format, jpeg_quality: u8) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     match format {
-        Format::Jpeg => JpegEncoder::new_with_quality(&mut out, jpeg_quality).write_image(
-            img.as_raw(),
-            img.width(),
-            img.height(),
-            ExtendedColorType::Rgb8,
-        ),
+        Format::Jpeg => return jpeg(img, jpeg_quality),
         Format::WebP => WebPEncoder::new_lossless(&mut out).write_image(
             img.as_raw(),
             img.width(),
@@ -46,5 +41,21 @@ pub fn encode(img: &RgbImage, format: Format, jpeg_quality: u8) -> Result<Vec<u8
         ),
     }
     .map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// Baseline JPEG with 4:2:0 chroma (averaged, not sampled) and Huffman tables fitted to the image:
+/// what libjpeg-turbo based tools write, at about 30% fewer bytes than the `image` crate's encoder
+/// at the same quality (see the README).
+fn jpeg(img: &RgbImage, quality: u8) -> Result<Vec<u8>, String> {
+    let (Ok(w), Ok(h)) = (u16::try_from(img.width()), u16::try_from(img.height())) else {
+        return Err(format!("{}×{} is too large for JPEG", img.width(), img.height()));
+    };
+    let mut out = Vec::with_capacity(usize::from(w) * usize::from(h) / 4);
+    let mut encoder = JpegEncoder::new(&mut out, quality);
+    encoder.set_sampling_factor(SamplingFactor::F_2_2);
+    encoder.set_chroma_subsampling_method(ChromaSubsamplingMethod::Average);
+    encoder.set_optimized_huffman_tables(true);
+    encoder.encode(img.as_raw(), w, h, ColorType::Rgb).map_err(|e| e.to_string())?;
     Ok(out)
 }

@@ -1,7 +1,8 @@
-// The same thumbnail set as shared/imaging (four cover-cropped sizes, JPEG q80 and WebP) made with
+// The same thumbnail set as shared/imaging (four cover-cropped sizes with the same badge and title
+// overlay, JPEG q80 and WebP) made with
 // sharp (libvips), one thread: `sharp.concurrency(1)` and UV_THREADPOOL_SIZE=1 (set by the caller).
 // Prints per-cover milliseconds for each way of driving sharp and WebP mode as JSON.
-// Usage: node scripts/bench-sharp.mjs COVER [RUNS]
+// Usage: node scripts/bench-sharp.mjs COVER [RUNS] [OUT_DIR]
 import sharp from 'sharp';
 import { readFile } from 'node:fs/promises';
 
@@ -12,13 +13,35 @@ const runs = Math.max(1, Number(runsArg ?? 10));
 const input = await readFile(path);
 const sizes = [[150, 150], [320, 320], [360, 640], [1200, 630]];
 const resize = (w, h) => ({ width: w, height: h, fit: 'cover', position: 'centre' });
+// The overlay our pipeline draws (shared/imaging/examples/render.rs): a price badge on the 320
+// square, the card and the share image; a scrim and the title on the share image.
+const TITLE = 'Handmade leather tote bag, everyday size';
+const PRICE = '₦15,000';
+const font = "font-family='DejaVu Sans' font-weight='bold'";
+function overlay(w, h) {
+  if (w === 150) return [];
+  const share = w === 1200;
+  const px = share ? 46 : w * 0.075;
+  const m = share ? 40 : w * 0.04;
+  const bw = px * 0.6 * PRICE.length + px * 0.9;
+  let svg = `<svg xmlns='http://www.w3.org/2000/svg' width='${w}' height='${h}'>`;
+  if (share) {
+    svg += `<defs><linearGradient id='g' x1='0' y1='0' x2='0' y2='1'><stop offset='0' stop-color='#000' stop-opacity='0'/><stop offset='1' stop-color='#000' stop-opacity='0.8'/></linearGradient></defs>`;
+    svg += `<rect x='0' y='${h * 0.55}' width='${w}' height='${h * 0.45}' fill='url(#g)'/>`;
+    svg += `<text x='${m}' y='${h - m - 14}' font-size='56' fill='#fff' ${font}>${TITLE}</text>`;
+  }
+  svg += `<rect x='${m}' y='${m}' width='${bw}' height='${px * 1.45}' rx='${px * 0.43}' fill='#fe2c55'/>`;
+  svg += `<text x='${m + px * 0.45}' y='${m + px * 1.05}' font-size='${px}' fill='#fff' ${font}>${PRICE}</text></svg>`;
+  return [{ input: Buffer.from(svg), top: 0, left: 0 }];
+}
 
 // Idiomatic sharp: one pipeline per output, each decoding the JPEG (with shrink-on-load).
 async function perOutput(webp) {
   const out = [];
   for (const [w, h] of sizes) {
-    out.push(await sharp(input).rotate().resize(resize(w, h)).jpeg({ quality: 80 }).toBuffer());
-    out.push(await sharp(input).rotate().resize(resize(w, h)).webp(webp).toBuffer());
+    const base = () => sharp(input).rotate().resize(resize(w, h)).composite(overlay(w, h));
+    out.push(await base().jpeg({ quality: 80 }).toBuffer());
+    out.push(await base().webp(webp).toBuffer());
   }
   return out;
 }
@@ -29,8 +52,12 @@ async function decodeOnce(webp) {
   const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
   const out = [];
   for (const [w, h] of sizes) {
-    out.push(await sharp(data, raw).resize(resize(w, h)).jpeg({ quality: 80 }).toBuffer());
-    out.push(await sharp(data, raw).resize(resize(w, h)).webp(webp).toBuffer());
+    // Resized once, then composited and encoded twice.
+    const small = await sharp(data, raw).resize(resize(w, h)).composite(overlay(w, h)).raw()
+      .toBuffer({ resolveWithObject: true });
+    const smallRaw = { raw: { width: w, height: h, channels: small.info.channels } };
+    out.push(await sharp(small.data, smallRaw).jpeg({ quality: 80 }).toBuffer());
+    out.push(await sharp(small.data, smallRaw).webp(webp).toBuffer());
   }
   return out;
 }
@@ -54,4 +81,11 @@ for (const [mode, webp] of [['lossless_webp', { lossless: true }], ['lossy_webp_
     result[`${mode}.${way}`] = await time(fn, webp);
   }
 }
+if (process.argv[4]) {
+  const { writeFile } = await import('node:fs/promises');
+  const set = await perOutput({ quality: 80 });
+  const names = ['square-150', 'square-320', 'card-360x640', 'share-1200x630'];
+  await Promise.all(set.map((b, i) => writeFile(`${process.argv[4]}/${names[i >> 1]}.sharp.${i % 2 ? 'webp' : 'jpg'}`, b)));
+}
+result.peak_rss_mb = +(process.resourceUsage().maxRSS / 1024).toFixed(1);
 console.log(JSON.stringify(result));

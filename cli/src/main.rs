@@ -26,8 +26,6 @@ enum Command {
     },
     /// Print the OpenAPI 3.1 description of the HTTP API.
     Openapi,
-    /// Analyse captions: JSONL {"id","caption"} in, one JSONL analysis per line out
-    /// (language, prices, ctas, sentiment, category, hashtags, products, plus tags, seo, codes, phones).
     /// Make the thumbnail set of each cover (squares 150 and 320, card 360x640, share 1200x630;
     /// JPEG and WebP) and print one JSON line per input: each output's path, bytes, size, and time.
     Thumbnail {
@@ -43,7 +41,18 @@ enum Command {
         /// Repeat each input N times and report per-image milliseconds.
         #[arg(long)]
         bench: Option<u32>,
+        /// Product title, written on the share image.
+        #[arg(long)]
+        title: Option<String>,
+        /// Price for the badge, as a plain decimal (19.99).
+        #[arg(long, requires = "currency")]
+        price: Option<String>,
+        /// ISO 4217 code of the price (USD, NGN, KES...).
+        #[arg(long, requires = "price")]
+        currency: Option<String>,
     },
+    /// Analyse captions: JSONL {"id","caption"} in, one JSONL analysis per line out
+    /// (language, prices, ctas, sentiment, category, hashtags, products, plus tags, seo, codes, phones).
     Analyze {
         /// Input file (default: stdin).
         #[arg(long)]
@@ -80,12 +89,10 @@ fn main() -> ExitCode {
             }
             if all_ok { Ok(()) } else { Err(()) }
         }
-        Command::Thumbnail { inputs, out, quality, bench } => {
-            if thumbnail::run(&inputs, &out, quality, bench) {
-                Ok(())
-            } else {
-                Err(())
-            }
+        Command::Thumbnail { inputs, out, quality, bench, title, price, currency } => {
+            let price = price.zip(currency).map(|(p, c)| linkhub_analysis::display_price(&p, &c.to_ascii_uppercase()));
+            let overlay = linkhub_imaging::Overlay { title, price };
+            if thumbnail::run(&inputs, &out, quality, bench, &overlay) { Ok(()) } else { Err(()) }
         }
         Command::Analyze { input, output } => match analyze::run(input, output) {
             Ok((done, errors)) => {

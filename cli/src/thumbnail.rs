@@ -1,6 +1,6 @@
 //! `linkhub thumbnail`: the thumbnail set for each cover, one JSON line per input.
 
-use linkhub_imaging::{Limits, decode, render_all};
+use linkhub_imaging::{Limits, Overlay, decode, render_all};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -9,14 +9,14 @@ use std::time::Instant;
 pub const DEFAULT_QUALITY: u8 = linkhub_imaging::JPEG_QUALITY;
 
 /// Returns false when any input failed.
-pub fn run(inputs: &[PathBuf], out: &Path, quality: u8, bench: Option<u32>) -> bool {
+pub fn run(inputs: &[PathBuf], out: &Path, quality: u8, bench: Option<u32>, overlay: &Overlay) -> bool {
     if let Err(e) = std::fs::create_dir_all(out) {
         eprintln!("linkhub thumbnail: {}: {e}", out.display());
         return false;
     }
     let mut ok = true;
     for input in inputs {
-        let line = match one(input, out, quality.clamp(1, 100), bench.unwrap_or(1).max(1)) {
+        let line = match one(input, out, quality.clamp(1, 100), bench.unwrap_or(1).max(1), overlay) {
             Ok(v) => v,
             Err((code, message)) => {
                 ok = false;
@@ -28,14 +28,20 @@ pub fn run(inputs: &[PathBuf], out: &Path, quality: u8, bench: Option<u32>) -> b
     ok
 }
 
-fn one(input: &Path, out: &Path, quality: u8, repeat: u32) -> Result<serde_json::Value, (String, String)> {
+fn one(
+    input: &Path,
+    out: &Path,
+    quality: u8,
+    repeat: u32,
+    overlay: &Overlay,
+) -> Result<serde_json::Value, (String, String)> {
     let bytes = std::fs::read(input).map_err(|e| ("read_failed".to_owned(), e.to_string()))?;
     let mut times = Vec::with_capacity(repeat as usize);
     let mut thumbs = Vec::new();
     for _ in 0..repeat {
         let start = Instant::now();
         let decoded = decode(&bytes, &Limits::default()).map_err(|e| (e.code().to_owned(), e.to_string()))?;
-        thumbs = render_all(&decoded.image, quality).map_err(|e| ("render_failed".to_owned(), e))?;
+        thumbs = render_all(&decoded.image, quality, overlay).map_err(|e| ("render_failed".to_owned(), e))?;
         times.push(start.elapsed().as_secs_f64() * 1e3);
     }
     let stem = input.file_stem().and_then(|s| s.to_str()).unwrap_or("cover");

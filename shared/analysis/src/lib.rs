@@ -134,6 +134,45 @@ pub fn selling_price(prices: &[Price]) -> Option<&Price> {
     }
 }
 
+/// A price as a badge prints it: the currency's usual symbol (or code) and the amount with
+/// thousands grouped, e.g. `₦15,000`, `$24.99`, `KSh 2,499`, `R$89.90`.
+pub fn display_price(amount: &str, currency: &str) -> String {
+    let (int, frac) = amount.split_once('.').unwrap_or((amount, ""));
+    let digits: Vec<char> = int.chars().collect();
+    let mut grouped = String::new();
+    for (i, c) in digits.iter().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) && c.is_ascii_digit() {
+            grouped.push(',');
+        }
+        grouped.push(*c);
+    }
+    let number = if frac.is_empty() { grouped } else { format!("{grouped}.{frac}") };
+    let (symbol, spaced) = match currency {
+        "USD" | "MXN" | "COP" | "CLP" | "ARS" => ("$", false),
+        "AUD" => ("A$", false),
+        "CAD" => ("C$", false),
+        "SGD" => ("S$", false),
+        "NZD" => ("NZ$", false),
+        "HKD" => ("HK$", false),
+        "BRL" => ("R$", false),
+        "EUR" => ("€", false),
+        "GBP" => ("£", false),
+        "NGN" => ("₦", false),
+        "INR" => ("₹", false),
+        "PHP" => ("₱", false),
+        "TRY" => ("₺", false),
+        "GHS" => ("GH₵", false),
+        "ZAR" => ("R", false),
+        "IDR" => ("Rp", true),
+        "MYR" => ("RM", true),
+        "KES" => ("KSh", true),
+        "TZS" => ("TSh", true),
+        "PEN" => ("S/", false),
+        other => (other, true),
+    };
+    if spaced { format!("{symbol} {number}") } else { format!("{symbol}{number}") }
+}
+
 /// Analyses with the shared analyzer.
 pub fn analyze(caption: &str) -> Analysis {
     Analyzer::shared().analyze(caption)

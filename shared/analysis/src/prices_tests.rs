@@ -50,3 +50,15 @@ fn leaves_out_what_is_not_a_price() {
     assert_eq!(prices("Call 0803 555 0199, promo 12.12 Rp 999rb"), p(&[("999000", "IDR")]));
     assert_eq!(prices("Was $60, now $39"), p(&[("60", "USD"), ("39", "USD")]));
 }
+
+#[test]
+fn prices_print_with_their_symbol_and_grouped_thousands() {
+    use crate::display_price;
+    assert_eq!(display_price("15000", "NGN"), "₦15,000");
+    assert_eq!(display_price("24.99", "USD"), "$24.99");
+    assert_eq!(display_price("2499", "KES"), "KSh 2,499");
+    assert_eq!(display_price("1250000", "IDR"), "Rp 1,250,000");
+    assert_eq!(display_price("450", "ZAR"), "R450");
+    assert_eq!(display_price("99", "AED"), "AED 99");
+    assert_eq!(display_price("100", "GHS"), "GH₵100");
+}

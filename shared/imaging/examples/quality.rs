@@ -3,7 +3,7 @@
 //!
 //! Usage: cargo run --release -p linkhub-imaging --example quality [COVER...]
 
-use linkhub_imaging::{Format, Limits, decode, encode, render_all};
+use linkhub_imaging::{Format, Limits, Overlay, decode, encode, render_all};
 
 fn psnr(a: &[u8], b: &[u8]) -> f64 {
     let mse: f64 = a.iter().zip(b).map(|(x, y)| (f64::from(*x) - f64::from(*y)).powi(2)).sum::<f64>() / a.len() as f64;
@@ -34,7 +34,7 @@ fn main() {
             }
         };
         // Lossless WebP of each rendition is the reference pixels.
-        let Ok(reference) = render_all(&decoded.image, 100) else { continue };
+        let Ok(reference) = render_all(&decoded.image, 100, &Overlay::default()) else { continue };
         for r in reference.iter().filter(|t| t.format == Format::WebP) {
             let Ok(pixels) = image::load_from_memory(&r.bytes) else { continue };
             let rgb = pixels.to_rgb8();

@@ -2,10 +2,15 @@
 //! output sizes as JSON. Built natively and for wasm32-wasip1 (run in V8 by
 //! scripts/bench-thumbnails.sh), so both run the same code on the same input.
 //!
-//! Usage: render COVER [RUNS]
+//! Usage: render COVER [RUNS] [OUT_DIR]
+//!
+//! The overlay is the same as scripts/bench-sharp.mjs draws: a price badge and a title.
 
-use linkhub_imaging::{JPEG_QUALITY, Limits, decode, render_all};
+use linkhub_imaging::{JPEG_QUALITY, Limits, Overlay, decode, render_all};
 use std::time::Instant;
+
+pub const TITLE: &str = "Handmade leather tote bag, everyday size";
+pub const PRICE: &str = "₦15,000";
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -18,6 +23,7 @@ fn main() {
         eprintln!("{path}: {e}");
         std::process::exit(1)
     });
+    let overlay = Overlay { title: Some(TITLE.to_owned()), price: Some(PRICE.to_owned()) };
     let mut times = Vec::with_capacity(runs);
     let mut last = Vec::new();
     // One warm-up run: V8 compiles the wasm lazily.
@@ -27,7 +33,7 @@ fn main() {
             eprintln!("{path}: {e}");
             std::process::exit(1)
         });
-        last = render_all(&decoded.image, JPEG_QUALITY).unwrap_or_else(|e| {
+        last = render_all(&decoded.image, JPEG_QUALITY, &overlay).unwrap_or_else(|e| {
             eprintln!("{path}: {e}");
             std::process::exit(1)
         });
@@ -35,10 +41,22 @@ fn main() {
             times.push(start.elapsed().as_secs_f64() * 1e3);
         }
     }
+    if let Some(dir) = args.get(3) {
+        for t in &last {
+            let _ = std::fs::write(format!("{dir}/{}.{}", t.name, t.format.extension()), &t.bytes);
+        }
+    }
     times.sort_by(f64::total_cmp);
     let outputs: Vec<String> = last
         .iter()
-        .map(|t| format!("{{\"name\": \"{}\", \"format\": \"{}\", \"bytes\": {}}}", t.name, t.format.extension(), t.bytes.len()))
+        .map(|t| {
+            format!(
+                "{{\"name\": \"{}\", \"format\": \"{}\", \"bytes\": {}}}",
+                t.name,
+                t.format.extension(),
+                t.bytes.len()
+            )
+        })
         .collect();
     println!(
         "{{\"median_ms\": {:.2}, \"min_ms\": {:.2}, \"runs\": {runs}, \"outputs\": [{}]}}",

@@ -1,6 +1,6 @@
 use image::codecs::webp::WebPEncoder;
-use jpeg_encoder::{ChromaSubsamplingMethod, ColorType, Encoder as JpegEncoder, SamplingFactor};
 use image::{ExtendedColorType, ImageEncoder, RgbImage};
+use jpeg_encoder::{ChromaSubsamplingMethod, ColorType, Encoder as JpegEncoder, SamplingFactor};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

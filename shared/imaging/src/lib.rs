@@ -11,7 +11,8 @@
 mod decode;
 mod encode;
 mod pipeline;
+pub mod text;
 
 pub use decode::{DecodeError, Decoded, Limits, decode, sniff};
 pub use encode::{Format, JPEG_QUALITY, encode};
-pub use pipeline::{Rendition, SPECS, Spec, Thumbnail, cover_crop, render_all};
+pub use pipeline::{Overlay, Rendition, SPECS, Spec, Thumbnail, cover_crop, render_all};

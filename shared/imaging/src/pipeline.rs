@@ -1,6 +1,7 @@
 //! The renditions a storefront and WhatsApp need, cover-cropped around the centre.
 
 use crate::encode::{Format, encode};
+use crate::text::{self, Rgb};
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{DynamicImage, RgbImage};
@@ -60,13 +61,61 @@ fn resize(src: &RgbImage, spec: &Spec, resizer: &mut Resizer) -> Result<RgbImage
     RgbImage::from_raw(spec.width, spec.height, dst.into_vec()).ok_or_else(|| "resize buffer size".to_owned())
 }
 
-/// Renders every spec in JPEG and WebP.
-pub fn render_all(image: &DynamicImage, jpeg_quality: u8) -> Result<Vec<Thumbnail>, String> {
+/// What is written on the renditions: the price badge (on the 320 square, the card and the share
+/// image) and the product title (on the share image).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overlay {
+    pub title: Option<String>,
+    /// Ready to print, e.g. `₦15,000` or `$24.99`.
+    pub price: Option<String>,
+}
+
+const BADGE: Rgb = Rgb(254, 44, 85);
+const WHITE: Rgb = Rgb(255, 255, 255);
+
+fn badge(img: &mut RgbImage, price: &str, px: f32, margin: f32) {
+    let line = text::shape(price, px);
+    if line.width <= 0.0 {
+        return;
+    }
+    let (pad, h) = (px * 0.45, px * 1.45);
+    text::rounded_rect(img, margin, margin, line.width + 2.0 * pad, h, h * 0.3, BADGE);
+    let baseline = margin + (h + line.ascent - line.descent) / 2.0 - px * 0.06;
+    text::draw(img, &line, margin + pad, baseline, WHITE);
+}
+
+fn decorate(img: &mut RgbImage, spec: &Spec, overlay: &Overlay) {
+    let w = img.width() as f32;
+    match spec.rendition {
+        Rendition::Square150 => {}
+        Rendition::Square320 | Rendition::Card360x640 => {
+            if let Some(price) = &overlay.price {
+                badge(img, price, w * 0.075, w * 0.04);
+            }
+        }
+        Rendition::Share1200x630 => {
+            let margin = 40.0;
+            if let Some(title) = overlay.title.as_deref().filter(|t| !text::drawable(t).is_empty()) {
+                text::scrim(img, img.height() * 45 / 100, 0.8);
+                let line = text::fit(title, w - 2.0 * margin, 60.0, 34.0);
+                let x = if text::is_rtl(title) { w - margin - line.width } else { margin };
+                text::draw(img, &line, x, img.height() as f32 - margin - line.descent, WHITE);
+            }
+            if let Some(price) = &overlay.price {
+                badge(img, price, 46.0, margin);
+            }
+        }
+    }
+}
+
+/// Renders every spec in JPEG and WebP, with the overlay's badge and title.
+pub fn render_all(image: &DynamicImage, jpeg_quality: u8, overlay: &Overlay) -> Result<Vec<Thumbnail>, String> {
     let rgb = image.to_rgb8();
     let mut resizer = Resizer::new();
     let mut out = Vec::with_capacity(SPECS.len() * 2);
     for spec in &SPECS {
-        let small = resize(&rgb, spec, &mut resizer)?;
+        let mut small = resize(&rgb, spec, &mut resizer)?;
+        decorate(&mut small, spec, overlay);
         for format in [Format::Jpeg, Format::WebP] {
             let bytes = encode(&small, format, jpeg_quality)?;
             out.push(Thumbnail { name: spec.name, format, width: spec.width, height: spec.height, bytes });

@@ -1,7 +1,7 @@
 //! Hostile and broken inputs end in clear errors, with memory bounded (limits checked before
 //! pixels are allocated); good covers produce every rendition at its exact size.
 
-use linkhub_imaging::{DecodeError, Format, Limits, SPECS, decode, render_all};
+use linkhub_imaging::{DecodeError, Format, Limits, Overlay, SPECS, decode, render_all};
 
 const COVER: &[u8] = include_bytes!("../../../tests/fixtures/tiktok/7301000000000000001.jpg");
 const PNG_COVER: &[u8] = include_bytes!("../../../tests/fixtures/tiktok/7301000000000000002.png");
@@ -90,7 +90,7 @@ fn oversized_input_is_refused_before_parsing() {
 fn every_rendition_has_its_exact_size_in_both_formats() {
     for cover in [COVER, PNG_COVER, WEBP_COVER] {
         let decoded = decode(cover, &Limits::default()).unwrap();
-        let thumbs = render_all(&decoded.image, 80).unwrap();
+        let thumbs = render_all(&decoded.image, 80, &Overlay::default()).unwrap();
         assert_eq!(thumbs.len(), SPECS.len() * 2);
         for t in &thumbs {
             let back = image::load_from_memory(&t.bytes).unwrap();
@@ -113,7 +113,7 @@ fn thumbnails_look_like_the_centre_of_the_cover() {
     let side = w.min(h);
     let centre = decoded.image.crop_imm((w - side) / 2, (h - side) / 2, side, side);
     let reference = centre.resize_exact(16, 16, image::imageops::FilterType::Triangle).to_rgb8();
-    let thumbs = render_all(&decoded.image, 85).unwrap();
+    let thumbs = render_all(&decoded.image, 85, &Overlay::default()).unwrap();
     let square = thumbs.iter().find(|t| t.name == "square-320" && t.format == Format::Jpeg).unwrap();
     let ours = image::load_from_memory(&square.bytes)
         .unwrap()
@@ -122,4 +122,44 @@ fn thumbnails_look_like_the_centre_of_the_cover() {
     let diff: f64 = ours.as_raw().iter().zip(reference.as_raw()).map(|(a, b)| f64::from(a.abs_diff(*b))).sum::<f64>()
         / ours.as_raw().len() as f64;
     assert!(diff < 6.0, "mean difference {diff:.2} per channel");
+}
+
+/// The badge sits top-left in the storefront's colour, the title's scrim darkens the bottom of the
+/// share image, and an Arabic title is aligned right.
+#[test]
+fn the_price_badge_and_title_are_drawn_where_the_storefront_expects_them() {
+    let decoded = decode(COVER, &Limits::default()).unwrap();
+    let plain = render_all(&decoded.image, 90, &Overlay::default()).unwrap();
+    let overlay = Overlay { title: Some("Vitamin C glow serum".into()), price: Some("$24.99".into()) };
+    let marked = render_all(&decoded.image, 90, &overlay).unwrap();
+    let share = |set: &[linkhub_imaging::Thumbnail]| {
+        let t = set.iter().find(|t| t.name == "share-1200x630" && t.format == Format::Jpeg).unwrap();
+        image::load_from_memory(&t.bytes).unwrap().to_rgb8()
+    };
+    let (before, after) = (share(&plain), share(&marked));
+    let badge = after.get_pixel(52, 52).0;
+    assert!(badge[0] > 200 && badge[1] < 100 && badge[2] < 140, "badge pixel {badge:?}");
+    assert_ne!(before.get_pixel(52, 52).0, badge);
+    let luma = |img: &image::RgbImage, y0: u32, x0: u32, x1: u32| {
+        let mut sum = 0u64;
+        for y in y0..img.height() {
+            for x in x0..x1 {
+                sum += img.get_pixel(x, y).0.iter().map(|&c| u64::from(c)).sum::<u64>();
+            }
+        }
+        sum as f64 / f64::from((img.height() - y0) * (x1 - x0) * 3)
+    };
+    assert!(luma(&after, 560, 900, 1200) < luma(&before, 560, 900, 1200) * 0.6, "the scrim darkens the bottom");
+    // Right-to-left: the Arabic title's white text lands on the right half, not the left.
+    let arabic = Overlay { title: Some("عطر فاخر للرجال".into()), price: None };
+    let rtl = share(&render_all(&decoded.image, 90, &arabic).unwrap());
+    let white = |img: &image::RgbImage, x0: u32, x1: u32| {
+        (x0..x1).flat_map(|x| (540..600).map(move |y| (x, y))).filter(|&(x, y)| img.get_pixel(x, y).0[1] > 200).count()
+    };
+    assert!(
+        white(&rtl, 600, 1200) > 500 && white(&rtl, 0, 600) < 50,
+        "{} {}",
+        white(&rtl, 600, 1200),
+        white(&rtl, 0, 600)
+    );
 }

@@ -28,11 +28,12 @@ fn the_last_stage_to_finish_assembles_the_draft_in_any_order() {
     assert!(v.get("draft").is_none());
     // A duplicate tagging message changes nothing.
     assert_eq!(app.process_stage(Which::Tagging, &tagged[0].0), StageOutcome::Done);
-    // Thumbnails next: still waiting for the caption.
-    assert_eq!(app.step_thumbnail()[0].1, StageOutcome::Done);
-    assert_eq!(app.job(&token, &job)["status"], "metadata_ready");
-    // The caption finishes last and assembles.
+    // The caption next: it starts the thumbnails, and the job waits for them.
+    assert!(app.queue.take(Topic::Thumbnail).is_empty());
     assert_eq!(app.step_stage(Which::Caption)[0].1, StageOutcome::Done);
+    assert_eq!(app.job(&token, &job)["status"], "metadata_ready");
+    // The thumbnails finish last and assemble.
+    assert_eq!(app.step_thumbnail()[0].1, StageOutcome::Done);
     let v = app.job(&token, &job);
     assert_eq!(v["status"], "ready", "{v:#}");
     let a = &v["analysis"];
@@ -60,11 +61,13 @@ fn stage_dead_letters_fail_only_their_stage() {
     let msg = app.queue.take(Topic::Caption).pop().unwrap();
     let outcome = linkhub_testkit::block_on(linkhub_core::stages::analysis::dead_letter(
         &app.sql,
+        &app.queue,
         &app.sys,
         Which::Caption,
         &msg,
     ));
     assert_eq!(outcome, StageOutcome::Failed { code: "retries_exhausted".into() });
+    assert_eq!(app.queue.take(Topic::Thumbnail).len(), 1, "thumbnails still start, without a badge");
     let v = app.job(&token, &job);
     assert_eq!(v["stages"]["caption"]["state"], "failed");
     assert_eq!(v["status"], "metadata_ready", "the job keeps its metadata");

@@ -87,6 +87,7 @@ fn duplicate_delivery_rewrites_nothing_new() {
     let token = app.signup("thumbdup");
     let job = app.submit_job(&token, SERUM);
     app.step_metadata();
+    app.step_stage(Which::Caption);
     let done = app.step_thumbnail();
     assert_eq!(done[0].1, StageOutcome::Done);
     let keys_before = app.blobs.keys().len();
@@ -141,6 +142,7 @@ fn a_thumbnail_message_for_another_seller_touches_nothing() {
     let owner = app.signup("thumbown");
     let job = app.submit_job(&owner, SERUM);
     app.step_metadata();
+    app.step_stage(Which::Caption);
     app.queue.take(Topic::Thumbnail);
     let forged = serde_json::json!({"v": 1, "job_id": job, "seller_id": "sel_other", "request_id": "r"}).to_string();
     assert_eq!(app.process_thumbnail(&forged), StageOutcome::Done);

@@ -5,7 +5,7 @@ use super::draft::assemble;
 use super::{StageMessage, StageOutcome};
 use crate::jobs::{stage, status};
 use crate::log::LogCtx;
-use crate::ports::{PortError, Sql, Stmt, System};
+use crate::ports::{PortError, Queue, Sql, Stmt, System, Topic};
 use crate::repo::opt;
 use linkhub_analysis::{Analysis, Analyzer};
 use serde::{Deserialize, Serialize};
@@ -36,6 +36,7 @@ struct StageRow {
     state: String,
     status: String,
     caption: Option<String>,
+    thumbnail_state: String,
 }
 
 fn retry(log: &LogCtx, sys: &impl System, e: &PortError) -> StageOutcome {
@@ -43,7 +44,7 @@ fn retry(log: &LogCtx, sys: &impl System, e: &PortError) -> StageOutcome {
     StageOutcome::RetryAfter(5)
 }
 
-pub async fn process(sql: &impl Sql, sys: &impl System, which: Which, body: &str) -> StageOutcome {
+pub async fn process(sql: &impl Sql, queue: &impl Queue, sys: &impl System, which: Which, body: &str) -> StageOutcome {
     let log = LogCtx::new(which.name());
     let Ok(msg) = StageMessage::parse(body) else {
         log.error(sys, "unparseable stage message dropped", body);
@@ -56,7 +57,8 @@ pub async fn process(sql: &impl Sql, sys: &impl System, which: Which, body: &str
     let row: Option<StageRow> = match opt(
         sql,
         Stmt::new(format!(
-            "SELECT j.{} AS state, j.status, v.caption FROM jobs j LEFT JOIN videos v ON v.job_id = j.id \
+            "SELECT j.{} AS state, j.status, v.caption, j.thumbnail_state FROM jobs j \
+             LEFT JOIN videos v ON v.job_id = j.id \
              WHERE j.id = ? AND j.seller_id = ?",
             which.column()
         ))
@@ -88,6 +90,12 @@ pub async fn process(sql: &impl Sql, sys: &impl System, which: Which, body: &str
         if let Err(e) = store(sql, sys, which, &msg, &analysis).await {
             return retry(&log, sys, &e);
         }
+    }
+    if which == Which::Caption
+        && row.thumbnail_state == stage::PENDING
+        && let Err(e) = start_thumbnails(queue, &msg).await
+    {
+        return retry(&log, sys, &e);
     }
     match assemble(sql, sys, &msg.job_id, &msg.seller_id).await {
         Ok(true) => log.info(sys, "stage done; product draft assembled, job ready"),
@@ -162,9 +170,24 @@ fn json<T: Serialize + ?Sized>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
 }
 
+/// The thumbnail stage runs once the caption is analysed: its badge prints the caption's price.
+/// Sent whenever the caption stage sees the thumbnails pending, so a lost send is made good by the
+/// next delivery; the thumbnail stage ignores duplicates.
+async fn start_thumbnails(queue: &impl Queue, msg: &StageMessage) -> Result<(), PortError> {
+    let body = msg.to_json().map_err(|e| PortError::invalid(e.message))?;
+    queue.send(Topic::Thumbnail, &body).await
+}
+
 /// Dead letter of a caption or tagging message: the stage is marked failed (the job keeps its
-/// metadata and can be retried by resubmitting), instead of vanishing.
-pub async fn dead_letter(sql: &impl Sql, sys: &impl System, which: Which, body: &str) -> StageOutcome {
+/// metadata and can be retried by resubmitting), instead of vanishing. A failed caption still
+/// starts the thumbnails, without a price badge.
+pub async fn dead_letter(
+    sql: &impl Sql,
+    queue: &impl Queue,
+    sys: &impl System,
+    which: Which,
+    body: &str,
+) -> StageOutcome {
     let Ok(msg) = StageMessage::parse(body) else { return StageOutcome::Discarded };
     let done = sql
         .execute(
@@ -179,8 +202,8 @@ pub async fn dead_letter(sql: &impl Sql, sys: &impl System, which: Which, body: 
             .bind(stage::PENDING),
         )
         .await;
-    match done {
-        Ok(_) => StageOutcome::Failed { code: "retries_exhausted".into() },
-        Err(_) => StageOutcome::RetryAfter(5),
+    if done.is_err() || (which == Which::Caption && start_thumbnails(queue, &msg).await.is_err()) {
+        return StageOutcome::RetryAfter(5);
     }
+    StageOutcome::Failed { code: "retries_exhausted".into() }
 }

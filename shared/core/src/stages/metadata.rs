@@ -199,8 +199,9 @@ async fn run<S: Sql, B: Blobs, Q: Queue, H: Http, Y: System>(
         .map_err(|e| StageError::Transient(e.to_string()))?;
     // Fan out before marking the job: if marking fails the message is retried and the stages see
     // a duplicate, which they tolerate; the reverse order could lose a stage.
+    // The thumbnail stage follows the caption stage (its badge prints the caption's price).
     let body = msg.to_json()?;
-    for topic in [Topic::Caption, Topic::Thumbnail, Topic::Tagging] {
+    for topic in [Topic::Caption, Topic::Tagging] {
         d.queue.send(topic, &body).await.map_err(|e| StageError::Transient(e.to_string()))?;
     }
     d.sql

@@ -1,5 +1,6 @@
-//! The thumbnail stage: reads the stored cover, renders every rendition in JPEG and WebP
-//! (`linkhub_imaging`), writes them under the seller's prefix, records keys, sizes and ETags, and
+//! The thumbnail stage, started by the caption stage: reads the stored cover, renders every
+//! rendition in JPEG and WebP with the caption's price badge and title (`linkhub_imaging`), writes
+//! them under the seller's prefix, records keys, sizes and ETags, and
 //! marks the stage done in the same batch. Idempotent: a redelivered message rewrites the same
 //! keys and rows, or finds the stage finished. A cover that cannot be decoded (corrupt, truncated,
 //! a decompression bomb) fails the stage for good with a readable code instead of being retried.
@@ -10,7 +11,8 @@ use crate::jobs::{stage, status};
 use crate::log::LogCtx;
 use crate::ports::{Blobs, PortError, Sql, Stmt, System};
 use crate::repo::opt;
-use linkhub_imaging::{JPEG_QUALITY, Limits, Thumbnail, decode, render_all};
+use linkhub_analysis::{Analysis, display_price, selling_price};
+use linkhub_imaging::{JPEG_QUALITY, Limits, Overlay, Thumbnail, decode, render_all};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -22,6 +24,7 @@ struct Row {
     status: String,
     video: Option<String>,
     cover_key: Option<String>,
+    analysis: Option<String>,
 }
 
 /// Where a rendition lives in the blob store.
@@ -49,8 +52,9 @@ pub async fn process(sql: &impl Sql, blobs: &impl Blobs, sys: &impl System, body
     let row: Option<Row> = match opt(
         sql,
         Stmt::new(
-            "SELECT j.thumbnail_state AS state, j.status, v.job_id AS video, v.cover_key FROM jobs j \
-             LEFT JOIN videos v ON v.job_id = j.id WHERE j.id = ? AND j.seller_id = ?",
+            "SELECT j.thumbnail_state AS state, j.status, v.job_id AS video, v.cover_key, a.body AS analysis \
+             FROM jobs j LEFT JOIN videos v ON v.job_id = j.id LEFT JOIN analyses a ON a.job_id = j.id \
+             WHERE j.id = ? AND j.seller_id = ?",
         )
         .bind(&msg.job_id)
         .bind(&msg.seller_id),
@@ -73,7 +77,7 @@ pub async fn process(sql: &impl Sql, blobs: &impl Blobs, sys: &impl System, body
             return StageOutcome::RetryAfter(2);
         }
         let rendered = match &row.cover_key {
-            Some(key) => render(blobs, key).await,
+            Some(key) => render(blobs, key, &overlay(row.analysis.as_deref())).await,
             None => Err(Failure::Permanent("cover_missing", "the video has no cover image".into())),
         };
         let stored = match rendered {
@@ -99,13 +103,24 @@ enum Failure {
     Permanent(&'static str, String),
 }
 
-async fn render(blobs: &impl Blobs, cover_key: &str) -> Result<Vec<Thumbnail>, Failure> {
+/// The badge and title from the stored caption analysis; none when the caption stage failed.
+fn overlay(analysis: Option<&str>) -> Overlay {
+    let Some(a) = analysis.and_then(|body| serde_json::from_str::<Analysis>(body).ok()) else {
+        return Overlay::default();
+    };
+    Overlay {
+        price: selling_price(&a.prices).map(|p| display_price(&p.amount, &p.currency)),
+        title: Some(a.seo.title).filter(|t| !t.trim().is_empty()),
+    }
+}
+
+async fn render(blobs: &impl Blobs, cover_key: &str, overlay: &Overlay) -> Result<Vec<Thumbnail>, Failure> {
     let Some(cover) = blobs.get(cover_key).await.map_err(Failure::Transient)? else {
         return Err(Failure::Permanent("cover_missing", format!("the stored cover {cover_key} is gone")));
     };
     let decoded = decode(&cover.bytes, &Limits::default()).map_err(|e| Failure::Permanent(e.code(), e.to_string()))?;
     drop(cover);
-    render_all(&decoded.image, JPEG_QUALITY).map_err(|e| Failure::Permanent("thumbnail_render_failed", e))
+    render_all(&decoded.image, JPEG_QUALITY, overlay).map_err(|e| Failure::Permanent("thumbnail_render_failed", e))
 }
 
 async fn store(

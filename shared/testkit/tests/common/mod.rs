@@ -165,7 +165,7 @@ impl TestApp {
     }
 
     pub fn process_stage(&self, which: analysis::Which, body: &str) -> StageOutcome {
-        block_on(analysis::process(&self.sql, &self.sys, which, body))
+        block_on(analysis::process(&self.sql, &self.queue, &self.sys, which, body))
     }
 
     /// Takes every queued thumbnail message and processes it once.

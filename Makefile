@@ -9,7 +9,7 @@ WORKER_CRATES := --exclude linkhub-cloudflare --exclude linkhub-gateway --exclud
 	--exclude linkhub-caption-parser --exclude linkhub-auto-tagger --exclude linkhub-thumbnailer
 WASI_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub-contract
 
-.PHONY: dev test setup build lint unit eval e2e sizes bench clean-state
+.PHONY: dev test setup build lint unit eval e2e sizes bench bench-thumbnails clean-state
 
 dev: setup build
 	bash scripts/dev.sh
@@ -47,5 +47,8 @@ eval:
 	bash scripts/eval-analysis.sh
 
 # Speed figures (not part of `make test`): caption analysis natively and in V8 (Node's WASI).
-bench:
+bench: bench-thumbnails
 	bash scripts/bench-analysis.sh
+
+bench-thumbnails: setup
+	bash scripts/bench-thumbnails.sh

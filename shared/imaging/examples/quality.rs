@@ -14,8 +14,8 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let covers = if args.is_empty() {
         vec![
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/tiktok/7301000000000000001.jpg").to_owned(),
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/tiktok/7301000000000000003.webp").to_owned(),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/photos/cover-720x1280.jpg").to_owned(),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/photos/cover-1080x1920.jpg").to_owned(),
         ]
     } else {
         args

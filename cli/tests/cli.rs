@@ -85,3 +85,23 @@ fn thumbnail_writes_every_rendition_and_reports_bad_inputs() {
     assert_eq!(lines[1]["error"]["code"], "image_unsupported_format");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn thumbnail_draws_the_badge_and_needs_price_and_currency_together() {
+    let dir = std::env::temp_dir().join(format!("linkhub-badge-{}", std::process::id()));
+    let cover = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/tiktok/7301000000000000001.jpg");
+    let alone = linkhub().args(["thumbnail", cover, "--price", "19.99", "--out"]).arg(&dir).output().unwrap();
+    assert!(!alone.status.success(), "--price needs --currency");
+    let plain = linkhub().args(["thumbnail", cover, "--out"]).arg(dir.join("plain")).output().unwrap();
+    let badged = linkhub()
+        .args(["thumbnail", cover, "--title", "Glow serum", "--price", "15000", "--currency", "ngn", "--out"])
+        .arg(dir.join("badged"))
+        .output()
+        .unwrap();
+    assert!(plain.status.success() && badged.status.success());
+    let share = |sub: &str| std::fs::read(dir.join(sub).join("7301000000000000001.share-1200x630.jpg")).unwrap();
+    assert_ne!(share("plain"), share("badged"), "the badge and title change the share image");
+    let square = |sub: &str| std::fs::read(dir.join(sub).join("7301000000000000001.square-150.jpg")).unwrap();
+    assert_eq!(square("plain"), square("badged"), "the 150 square stays clean");
+    let _ = std::fs::remove_dir_all(&dir);
+}

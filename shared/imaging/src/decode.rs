@@ -15,13 +15,14 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// Covers are at most 1080×1920 in practice; 4096² leaves room for originals while keeping a
-    /// decode (RGBA, 64 MiB at most) inside a 128 MB isolate.
+    /// Covers are at most 1080×1920 in practice; up to 4096 on a side and 12.6 Mpx (4096×3072)
+    /// leaves room for originals while a whole render (decode, RGB conversion, renditions) stays
+    /// under 64 MiB, half an isolate's memory (tests/bombs.rs measures it).
     fn default() -> Self {
         Self {
             max_width: 4096,
             max_height: 4096,
-            max_pixels: 4096 * 4096,
+            max_pixels: 4096 * 3072,
             max_alloc: 80 * 1024 * 1024,
             max_input: 10 * 1024 * 1024,
         }

@@ -110,11 +110,19 @@ fn decorate(img: &mut RgbImage, spec: &Spec, overlay: &Overlay) {
 
 /// Renders every spec in JPEG and WebP, with the overlay's badge and title.
 pub fn render_all(image: &DynamicImage, jpeg_quality: u8, overlay: &Overlay) -> Result<Vec<Thumbnail>, String> {
-    let rgb = image.to_rgb8();
+    // Borrowed when the decoder already produced RGB (JPEG, most PNGs): no second full-size copy.
+    let owned;
+    let rgb = match image {
+        DynamicImage::ImageRgb8(rgb) => rgb,
+        other => {
+            owned = other.to_rgb8();
+            &owned
+        }
+    };
     let mut resizer = Resizer::new();
     let mut out = Vec::with_capacity(SPECS.len() * 2);
     for spec in &SPECS {
-        let mut small = resize(&rgb, spec, &mut resizer)?;
+        let mut small = resize(rgb, spec, &mut resizer)?;
         decorate(&mut small, spec, overlay);
         for format in [Format::Jpeg, Format::WebP] {
             let bytes = encode(&small, format, jpeg_quality)?;

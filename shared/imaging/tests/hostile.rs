@@ -65,6 +65,7 @@ fn huge_declared_dimensions_are_refused_before_decoding() {
     assert_eq!(code(decode(&png_claiming(60_000, 60_000), &limits)), "image_too_large");
     assert_eq!(code(decode(&png_claiming(20_000, 20_000), &limits)), "image_too_large");
     assert_eq!(code(decode(&png_claiming(4096, 4097), &limits)), "image_too_large");
+    assert_eq!(code(decode(&png_claiming(4096, 3073), &limits)), "image_too_large", "over 12.6 Mpx");
 }
 
 #[test]

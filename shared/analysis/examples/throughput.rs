@@ -23,11 +23,16 @@ fn main() {
         .filter_map(|v| v.get("caption").and_then(|c| c.as_str()).map(str::to_owned))
         .collect();
     // The fastest of several builds: the machine may be shared, and one build is what an isolate pays.
+    // The very first build also pays for V8 compiling the code it runs (wasm is compiled lazily).
     let mut init = Duration::MAX;
-    for _ in 0..9 {
+    let mut first_init = Duration::ZERO;
+    for i in 0..9 {
         let t0 = Instant::now();
         std::hint::black_box(linkhub_analysis::Analyzer::new());
         init = init.min(t0.elapsed());
+        if i == 0 {
+            first_init = t0.elapsed();
+        }
     }
     let analyzer = linkhub_analysis::Analyzer::new();
     let first = Instant::now();
@@ -45,10 +50,11 @@ fn main() {
     }
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "{{\"captions_per_second\": {:.0}, \"us_per_caption\": {:.1}, \"init_ms\": {:.2}, \"first_call_ms\": {:.2}, \"captions\": {n}, \"checksum\": {checksum}}}",
+        "{{\"captions_per_second\": {:.0}, \"us_per_caption\": {:.1}, \"init_ms\": {:.2}, \"first_init_ms\": {:.2}, \"first_call_ms\": {:.2}, \"captions\": {n}, \"checksum\": {checksum}}}",
         n as f64 / secs,
         secs * 1e6 / n as f64,
         init.as_secs_f64() * 1e3,
+        first_init.as_secs_f64() * 1e3,
         first_call.as_secs_f64() * 1e3
     );
 }

@@ -12,6 +12,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod log;
 pub mod outbound;
+pub mod outbox;
 pub mod ports;
 pub mod ratelimit;
 pub mod repo;

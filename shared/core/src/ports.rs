@@ -154,6 +154,9 @@ pub enum Topic {
 
 impl Topic {
     pub const ALL: [Topic; 4] = [Topic::Metadata, Topic::Caption, Topic::Thumbnail, Topic::Tagging];
+    pub fn from_name(name: &str) -> Option<Topic> {
+        Topic::ALL.into_iter().find(|t| t.name() == name)
+    }
     pub fn name(self) -> &'static str {
         match self {
             Topic::Metadata => "metadata",

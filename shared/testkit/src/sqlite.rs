@@ -9,6 +9,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init.sql", include_str!("../../../migrations/0001_init.sql")),
     ("0002_analysis.sql", include_str!("../../../migrations/0002_analysis.sql")),
     ("0003_thumbnails.sql", include_str!("../../../migrations/0003_thumbnails.sql")),
+    ("0004_outbox.sql", include_str!("../../../migrations/0004_outbox.sql")),
 ];
 
 /// SQLite through rusqlite, in memory or on disk, with the hub's migrations applied.

@@ -1,0 +1,94 @@
+//! The SQL outbox (the queue on platforms without one) over real SQLite: delivery, backoff,
+//! dead-lettering after the retry budget, leases against double delivery, nothing dropped.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use linkhub_core::outbox::{self, MAX_ATTEMPTS, Outbox};
+use linkhub_core::ports::{Queue, Sql, Stmt, Topic};
+use linkhub_core::stages::StageOutcome;
+use linkhub_testkit::{SqliteSql, TestSystem, block_on};
+use std::cell::RefCell;
+
+const T0: i64 = 1_750_000_000_000;
+
+fn rows(sql: &SqliteSql) -> Vec<(String, i64, i64)> {
+    let r = block_on(sql.query(Stmt::new("SELECT topic, attempts, dead FROM outbox ORDER BY created_at"))).unwrap();
+    r.iter()
+        .map(|r| {
+            (r["topic"].as_str().unwrap().to_owned(), r["attempts"].as_i64().unwrap(), r["dead"].as_i64().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn messages_are_delivered_in_order_and_removed_when_done() {
+    let (sql, sys) = (SqliteSql::in_memory().unwrap(), TestSystem::at(T0));
+    let q = Outbox { sql: &sql, sys: &sys };
+    block_on(q.send(Topic::Caption, "{\"n\":1}")).unwrap();
+    sys.advance_ms(1);
+    block_on(q.send(Topic::Tagging, "{\"n\":2}")).unwrap();
+    let seen = RefCell::new(Vec::new());
+    let report = block_on(outbox::drain(&sql, &sys, 100, async |topic, body: &str, dead| {
+        seen.borrow_mut().push((topic, body.to_owned(), dead));
+        StageOutcome::Done
+    }))
+    .unwrap();
+    assert_eq!((report.delivered, report.done), (2, 2));
+    assert_eq!(
+        seen.into_inner(),
+        vec![(Topic::Caption, "{\"n\":1}".to_owned(), false), (Topic::Tagging, "{\"n\":2}".to_owned(), false)]
+    );
+    assert!(rows(&sql).is_empty());
+}
+
+#[test]
+fn retries_wait_their_delay_then_exhausted_messages_reach_the_dead_letter_handler() {
+    let (sql, sys) = (SqliteSql::in_memory().unwrap(), TestSystem::at(T0));
+    block_on(Outbox { sql: &sql, sys: &sys }.send(Topic::Metadata, "{}")).unwrap();
+    let deliveries = RefCell::new(Vec::new());
+    let run = || {
+        block_on(outbox::drain(&sql, &sys, 100, async |_, _: &str, dead| {
+            deliveries.borrow_mut().push(dead);
+            if dead { StageOutcome::Failed { code: "retries_exhausted".into() } } else { StageOutcome::RetryAfter(30) }
+        }))
+        .unwrap()
+    };
+    assert_eq!(run().retried, 1);
+    // Not due yet: nothing delivered.
+    sys.advance_ms(29_000);
+    assert_eq!(run().delivered, 0);
+    for _ in 1..MAX_ATTEMPTS {
+        sys.advance_ms(31_000);
+        run();
+    }
+    // The last failed delivery dead-lettered it, and the same drain ran the dead-letter handler.
+    assert_eq!(deliveries.borrow().iter().filter(|d| !**d).count() as i64, MAX_ATTEMPTS);
+    assert_eq!(deliveries.borrow().last(), Some(&true));
+    assert!(rows(&sql).is_empty());
+}
+
+#[test]
+fn a_claimed_message_is_not_delivered_twice_until_its_lease_expires() {
+    let (sql, sys) = (SqliteSql::in_memory().unwrap(), TestSystem::at(T0));
+    block_on(Outbox { sql: &sql, sys: &sys }.send(Topic::Thumbnail, "{}")).unwrap();
+    let first = block_on(outbox::claim(&sql, &sys, 10)).unwrap();
+    assert_eq!(first.len(), 1);
+    assert!(block_on(outbox::claim(&sql, &sys, 10)).unwrap().is_empty(), "leased");
+    // The drain that claimed it died: after the lease, another drain gets it again.
+    sys.advance_ms(outbox::LEASE_MS + 1);
+    let again = block_on(outbox::claim(&sql, &sys, 10)).unwrap();
+    assert_eq!((again.len(), again[0].attempts), (1, 2));
+}
+
+#[test]
+fn a_dead_letter_handler_that_keeps_failing_leaves_the_message_for_an_operator() {
+    let (sql, sys) = (SqliteSql::in_memory().unwrap(), TestSystem::at(T0));
+    block_on(Outbox { sql: &sql, sys: &sys }.send(Topic::Caption, "{}")).unwrap();
+    for _ in 0..40 {
+        block_on(outbox::drain(&sql, &sys, 100, async |_, _: &str, _| StageOutcome::RetryAfter(1))).unwrap();
+        sys.advance_ms(2_000);
+    }
+    let left = rows(&sql);
+    assert_eq!(left.len(), 1, "never dropped");
+    assert_eq!((left[0].1, left[0].2), (outbox::MAX_DEAD_LETTER_ATTEMPTS, 1));
+}

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod ingest;
 pub mod jobs;
 pub mod log;
+pub mod migrations;
 pub mod outbound;
 pub mod outbox;
 pub mod ports;

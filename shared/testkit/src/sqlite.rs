@@ -4,13 +4,7 @@ use rusqlite::{Connection, ToSql, params_from_iter};
 use serde_json::{Number, Value};
 use std::cell::RefCell;
 
-/// Every migration, in order; the same files `wrangler d1 migrations apply` reads.
-pub const MIGRATIONS: &[(&str, &str)] = &[
-    ("0001_init.sql", include_str!("../../../migrations/0001_init.sql")),
-    ("0002_analysis.sql", include_str!("../../../migrations/0002_analysis.sql")),
-    ("0003_thumbnails.sql", include_str!("../../../migrations/0003_thumbnails.sql")),
-    ("0004_outbox.sql", include_str!("../../../migrations/0004_outbox.sql")),
-];
+pub use linkhub_core::migrations::MIGRATIONS;
 
 /// SQLite through rusqlite, in memory or on disk, with the hub's migrations applied.
 pub struct SqliteSql {

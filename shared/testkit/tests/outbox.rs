@@ -92,3 +92,22 @@ fn a_dead_letter_handler_that_keeps_failing_leaves_the_message_for_an_operator()
     assert_eq!(left.len(), 1, "never dropped");
     assert_eq!((left[0].1, left[0].2), (outbox::MAX_DEAD_LETTER_ATTEMPTS, 1));
 }
+
+#[test]
+fn migrations_apply_through_the_sql_port_once() {
+    use linkhub_core::migrations::{MIGRATIONS, apply, statements};
+    // The statements of every file, each a complete statement.
+    for (name, text) in MIGRATIONS {
+        let stmts = statements(text);
+        assert!(!stmts.is_empty(), "{name}");
+        assert!(stmts.iter().all(|s| !s.contains(';') && !s.contains("--")), "{name}");
+    }
+    // A database with everything applied (rusqlite) gets nothing again from the port path.
+    let sql = SqliteSql::in_memory().unwrap();
+    assert!(block_on(apply(&sql, T0)).unwrap().is_empty());
+    // Forget the last one: it is applied again, alone, and its table exists afterwards.
+    block_on(sql.execute(Stmt::new("DROP TABLE outbox"))).unwrap();
+    block_on(sql.execute(Stmt::new("DELETE FROM d1_migrations WHERE name = '0004_outbox.sql'"))).unwrap();
+    assert_eq!(block_on(apply(&sql, T0)).unwrap(), vec!["0004_outbox.sql"]);
+    assert!(block_on(sql.query(Stmt::new("SELECT COUNT(*) AS n FROM outbox"))).is_ok());
+}

@@ -1,0 +1,74 @@
+//! Requests, responses, outbound HTTP and configuration between Spin and the core.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use linkhub_core::api::{MAX_JSON_BODY, Request as CoreRequest, Response as CoreResponse};
+use linkhub_core::config::{Config, VARIABLES};
+use linkhub_core::ports::{Http, OutboundRequest, OutboundResponse, PortError, PortErrorKind};
+use spin_sdk::http::{IntoResponse, Request, send};
+
+/// The core's configuration from Spin variables (lower-case names of `config::VARIABLES`).
+pub async fn config() -> Config {
+    let mut found = Vec::new();
+    for name in VARIABLES {
+        if let Ok(v) = spin_sdk::variables::get(name.to_ascii_lowercase()).await {
+            found.push((name, v));
+        }
+    }
+    Config::from_lookup(|name| found.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()))
+}
+
+/// Largest request body read; the core answers 413 for JSON bodies over `MAX_JSON_BODY`.
+const MAX_REQUEST_BODY: usize = MAX_JSON_BODY + 1;
+
+/// The incoming request as the core's type; the body is read up to just past the JSON cap, so an
+/// oversized body still reaches the core's 413 without being read whole.
+pub async fn to_core_request(req: Request) -> Result<CoreRequest, String> {
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
+        Ok(collected) => collected.to_bytes().to_vec(),
+        Err(_) => vec![0; MAX_REQUEST_BODY],
+    };
+    let mut out = http::Request::builder().method(parts.method).uri(parts.uri);
+    for (k, v) in &parts.headers {
+        out = out.header(k, v);
+    }
+    out.body(body).map_err(|e| e.to_string())
+}
+
+pub fn from_core_response(resp: CoreResponse) -> impl IntoResponse {
+    let (parts, body) = resp.into_parts();
+    http::Response::from_parts(parts, Full::new(Bytes::from(body)))
+}
+
+/// Outbound HTTP through Spin (the host enforces `allowed_outbound_hosts`; the core's own
+/// allow-list wrapper runs before this). Redirects are not followed.
+pub struct SpinHttp;
+
+impl Http for SpinHttp {
+    async fn send(&self, req: OutboundRequest) -> Result<OutboundResponse, PortError> {
+        let mut builder = http::Request::builder().method(req.method).uri(&req.url);
+        for (k, v) in &req.headers {
+            builder = builder.header(k, v);
+        }
+        let request = builder.body(Full::new(Bytes::from(req.body))).map_err(|e| PortError::invalid(e.to_string()))?;
+        let resp = send(request).await.map_err(|e| {
+            let text = format!("{e:?}");
+            let kind = if text.contains("Denied") { PortErrorKind::Forbidden } else { PortErrorKind::Unavailable };
+            PortError::new(kind, format!("outbound: {text}"))
+        })?;
+        let (parts, body) = resp.into_parts();
+        let body = Limited::new(body, req.max_response_bytes)
+            .collect()
+            .await
+            .map_err(|e| PortError::new(PortErrorKind::TooLarge, format!("outbound body: {e}")))?
+            .to_bytes()
+            .to_vec();
+        let headers = parts
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_ascii_lowercase(), v.to_str().unwrap_or("").to_owned()))
+            .collect();
+        Ok(OutboundResponse { status: parts.status.as_u16(), headers, body })
+    }
+}

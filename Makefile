@@ -4,10 +4,13 @@
 SHELL := /bin/bash
 WASM_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub-contract -p linkhub-cloudflare -p linkhub-gateway -p linkhub-ingest \
 	-p linkhub-caption-parser -p linkhub-auto-tagger -p linkhub-thumbnailer
-# Worker crates only make sense on wasm32: linted there, not built natively.
+SPIN_CRATES := -p linkhub-spin -p linkhub-spin-gateway -p linkhub-spin-ingest -p linkhub-spin-metadata \
+	-p linkhub-spin-caption-parser -p linkhub-spin-auto-tagger -p linkhub-spin-thumbnailer -p linkhub-spin-drain -p linkhub-spin-dashboard
+# Worker and Spin crates only make sense on wasm: linted there, not built natively.
 WORKER_CRATES := --exclude linkhub-cloudflare --exclude linkhub-gateway --exclude linkhub-ingest \
-	--exclude linkhub-caption-parser --exclude linkhub-auto-tagger --exclude linkhub-thumbnailer
-WASI_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub-contract
+	--exclude linkhub-caption-parser --exclude linkhub-auto-tagger --exclude linkhub-thumbnailer \
+	$(subst -p ,--exclude ,$(SPIN_CRATES))
+WASI_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub-contract $(SPIN_CRATES)
 
 .PHONY: dev test setup build lint unit eval e2e sizes bench bench-thumbnails clean-state
 
@@ -22,6 +25,7 @@ setup:
 build:
 	cargo build -p linkhub-sandbox
 	bash scripts/build-workers.sh
+	bash scripts/build-spin.sh
 
 lint:
 	cargo fmt --all --check

@@ -27,10 +27,13 @@ pub struct Config {
     pub cors_allowed_origins: Vec<String>,
     /// Enables the `/api/v1/_contract` route that runs the port contract suites (tests only).
     pub contract_route_enabled: bool,
+    /// Secret, Spin only: the bearer token the outbox drain and migration routes require; they
+    /// answer 503 while it is missing.
+    pub drain_token: Option<String>,
 }
 
 /// Every name read, for the README and for platforms that must declare variables up front.
-pub const VARIABLES: [&str; 14] = [
+pub const VARIABLES: [&str; 15] = [
     "JWT_SECRET",
     "JWT_ISSUER",
     "JWT_AUDIENCE",
@@ -45,6 +48,7 @@ pub const VARIABLES: [&str; 14] = [
     "SUBMIT_LIMIT_PER_CLIENT_PER_MINUTE",
     "AUTH_LIMIT_PER_CLIENT_PER_MINUTE",
     "CORS_ALLOWED_ORIGINS",
+    "DRAIN_TOKEN",
 ];
 
 impl Config {
@@ -81,6 +85,7 @@ impl Config {
             auth_limit_per_client_per_minute: u32::try_from(num("AUTH_LIMIT_PER_CLIENT_PER_MINUTE", 20)).unwrap_or(20),
             cors_allowed_origins: if cors.is_empty() { vec!["*".to_owned()] } else { cors },
             contract_route_enabled: text("CONTRACT_ROUTE").as_deref() == Some("enabled"),
+            drain_token: text("DRAIN_TOKEN"),
         }
     }
 

@@ -12,7 +12,7 @@
 use crate::ids::new_id;
 use crate::ports::{PortError, Queue, Sql, Stmt, System, Topic};
 use crate::repo::all;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Deliveries before a message is dead-lettered (as `max_retries` + 1 in the Workers configs).
 pub const MAX_ATTEMPTS: i64 = 5;
@@ -49,6 +49,15 @@ impl<S: Sql, Y: System> Queue for Outbox<'_, S, Y> {
     }
 }
 
+/// A message as a drain hands it to a stage over HTTP (Spin's local service chaining).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub topic: String,
+    pub body: String,
+    /// The dead-letter delivery: run the stage's dead-letter handling.
+    pub dead: bool,
+}
+
 /// A claimed message.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Claimed {
@@ -62,7 +71,7 @@ pub struct Claimed {
 }
 
 /// How a drain went.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct DrainReport {
     pub delivered: usize,
     pub done: usize,
@@ -182,4 +191,23 @@ where
         }
     }
     Ok(report)
+}
+
+/// Checks the bearer token of the drain and migration routes (Spin): 503 while no `DRAIN_TOKEN`
+/// is configured, 401 for a wrong or missing one. Compared in constant time.
+pub fn authorize_drain(cfg: &crate::config::Config, authorization: Option<&str>) -> Result<(), crate::error::ApiError> {
+    use subtle::ConstantTimeEq;
+    let Some(expected) = cfg.drain_token.as_deref() else {
+        return Err(crate::error::ApiError::new(
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            "drain_unconfigured",
+            "set the drain_token variable to enable this route",
+        ));
+    };
+    let given = authorization.and_then(|h| h.strip_prefix("Bearer ")).unwrap_or("");
+    if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+        Ok(())
+    } else {
+        Err(crate::error::ApiError::unauthorized("a valid drain token is required"))
+    }
 }

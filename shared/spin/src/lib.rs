@@ -5,6 +5,7 @@
 //! objects (covers, thumbnails) are chunked key-value entries in their own store, with a size cap.
 
 mod blobs;
+pub mod component;
 mod convert;
 mod kv;
 mod sql;

@@ -36,7 +36,8 @@ impl StageMessage {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", content = "value", rename_all = "snake_case")]
 pub enum StageOutcome {
     /// Finished (or nothing left to do): acknowledge.
     Done,

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds every Spin component (spin/*) for wasm32-wasip2 and checks that each imports only
+# interfaces Spin 4 provides and exports only the HTTP handler (tests/spin-check).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
+crates=()
+for d in spin/*/; do crates+=(-p "linkhub-spin-$(basename "$d")"); done
+cargo build -q --release --target wasm32-wasip2 "${crates[@]}"
+wasm=()
+for d in spin/*/; do wasm+=("target/wasm32-wasip2/release/linkhub_spin_$(basename "$d" | tr - _).wasm"); done
+cargo run -q -p linkhub-spin-check -- "${wasm[@]}" | grep -v '^  imports:'
+printf '%-36s %8s %8s\n' component raw_kb gzip_kb
+for w in "${wasm[@]}"; do
+  printf '%-36s %8d %8d\n' "$(basename "$w")" $(($(stat -c %s "$w") / 1024)) $(($(gzip -9 -c "$w" | wc -c) / 1024))
+done

@@ -1,0 +1,95 @@
+//! What every Spin component shares: opening the stores, calling another component over Spin's
+//! local service chaining (`http://{component}.spin.internal`), and the stage endpoint through
+//! which the drain hands a component one outbox message.
+
+use crate::{KvBlobs, SpinKv, SpinSql, SpinSystem, labels};
+use http::StatusCode;
+use linkhub_core::api::{self, Request as CoreRequest, Response as CoreResponse};
+use linkhub_core::error::ApiError;
+use linkhub_core::outbox::Delivery;
+use linkhub_core::ports::{Http, OutboundRequest, PortError};
+use linkhub_core::stages::StageOutcome;
+
+/// Largest response read back from a chained component (thumbnails are well under this).
+const MAX_CHAINED_RESPONSE: usize = 16 * 1024 * 1024;
+
+pub async fn sql() -> Result<SpinSql, PortError> {
+    SpinSql::open(labels::DB).await
+}
+
+pub async fn kv() -> Result<SpinKv, PortError> {
+    SpinKv::open(labels::KV).await
+}
+
+pub async fn objects() -> Result<KvBlobs, PortError> {
+    KvBlobs::open(labels::OBJECTS).await
+}
+
+/// An error response for a store that would not open.
+pub fn unavailable(e: PortError) -> CoreResponse {
+    api::error(&ApiError::from(e))
+}
+
+/// Sends the request to another component of this app and returns its answer.
+pub async fn chain(component: &str, req: CoreRequest) -> CoreResponse {
+    let path = req.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let (parts, body) = req.into_parts();
+    let headers =
+        parts.headers.iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())).collect();
+    let out = OutboundRequest {
+        method: parts.method,
+        url: format!("http://{component}.spin.internal{path}"),
+        headers,
+        body,
+        max_response_bytes: MAX_CHAINED_RESPONSE,
+    };
+    match crate::SpinHttp.send(out).await {
+        Ok(r) => {
+            let mut b = http::Response::builder().status(r.status);
+            for (k, v) in r.headers {
+                b = b.header(k, v);
+            }
+            b.body(r.body).unwrap_or_else(|e| api::error(&ApiError::internal(e.to_string())))
+        }
+        Err(e) => unavailable(PortError::unavailable(format!("{component}: {}", e.detail))),
+    }
+}
+
+/// The path the drain posts a [`Delivery`] to, in each stage component.
+pub const STAGE_PATH: &str = "/internal/stage";
+
+/// Parses a delivery, runs the stage, answers the outcome as JSON.
+pub async fn stage_endpoint<F>(req: &CoreRequest, run: F) -> CoreResponse
+where
+    F: AsyncFnOnce(&str, bool) -> StageOutcome,
+{
+    if req.method() != http::Method::POST {
+        return api::error(&api::method_not_allowed());
+    }
+    let Ok(delivery) = serde_json::from_slice::<Delivery>(req.body()) else {
+        return api::error(&ApiError::bad_request("invalid_delivery", "the body is not a stage delivery"));
+    };
+    let outcome = run(&delivery.body, delivery.dead).await;
+    api::json(StatusCode::OK, &outcome)
+}
+
+/// Sends one delivery to a stage component and reads its outcome; a failed call is a retry.
+pub async fn deliver(component: &str, delivery: &Delivery) -> StageOutcome {
+    let body = serde_json::to_vec(delivery).unwrap_or_default();
+    let req = http::Request::builder()
+        .method(http::Method::POST)
+        .uri(STAGE_PATH)
+        .header("content-type", "application/json")
+        .body(body);
+    let Ok(req) = req else { return StageOutcome::RetryAfter(5) };
+    let resp = chain(component, req).await;
+    if resp.status() != StatusCode::OK {
+        return StageOutcome::RetryAfter(5);
+    }
+    serde_json::from_slice(resp.body()).unwrap_or(StageOutcome::RetryAfter(5))
+}
+
+/// The system port, for symmetry with the stores.
+pub fn system() -> SpinSystem {
+    SpinSystem
+}

@@ -4,13 +4,13 @@
 SHELL := /bin/bash
 WASM_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub-contract -p linkhub-cloudflare -p linkhub-gateway -p linkhub-ingest \
 	-p linkhub-caption-parser -p linkhub-auto-tagger -p linkhub-thumbnailer
-SPIN_CRATES := -p linkhub-spin -p linkhub-spin-gateway -p linkhub-spin-ingest -p linkhub-spin-metadata \
+SPIN_COMPONENTS := -p linkhub-spin-gateway -p linkhub-spin-ingest -p linkhub-spin-metadata \
 	-p linkhub-spin-caption-parser -p linkhub-spin-auto-tagger -p linkhub-spin-thumbnailer -p linkhub-spin-drain -p linkhub-spin-dashboard
-# Worker and Spin crates only make sense on wasm: linted there, not built natively.
+# Worker crates and Spin components only make sense on wasm: linted there, not built natively.
 WORKER_CRATES := --exclude linkhub-cloudflare --exclude linkhub-gateway --exclude linkhub-ingest \
 	--exclude linkhub-caption-parser --exclude linkhub-auto-tagger --exclude linkhub-thumbnailer \
-	$(subst -p ,--exclude ,$(SPIN_CRATES))
-WASI_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub-contract $(SPIN_CRATES)
+	$(subst -p ,--exclude ,$(SPIN_COMPONENTS))
+WASI_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub-contract -p linkhub-spin $(SPIN_COMPONENTS)
 
 .PHONY: dev test setup build lint unit eval e2e sizes bench bench-thumbnails clean-state
 

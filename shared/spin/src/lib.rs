@@ -12,7 +12,7 @@ mod sql;
 
 pub use blobs::{KvBlobs, MAX_OBJECT_BYTES};
 pub use convert::{SpinHttp, config, from_core_response, to_core_request};
-pub use kv::SpinKv;
+pub use kv::{RawKv, SpinKv};
 pub use sql::SpinSql;
 
 use linkhub_core::ports::{PortError, System};

@@ -7,6 +7,7 @@ use linkhub_core::api::gateway::{self, Action, GatewayDeps, Service};
 use linkhub_core::api::ingest::{self, IngestDeps};
 use linkhub_core::api::media;
 use linkhub_core::config::Config;
+use linkhub_core::outbox::Outbox;
 use linkhub_core::ports::Topic;
 use linkhub_core::stages::{StageOutcome, analysis, dead_letter, metadata, thumbnail};
 use linkhub_testkit::{MemoryBlobs, MemoryKv, MemoryQueue, SqliteSql, TestSystem, UreqHttp, block_on};
@@ -28,6 +29,8 @@ pub struct TestApp {
     pub http: UreqHttp,
     pub sys: TestSystem,
     pub cfg: Config,
+    /// Spin's way: stage messages go to the SQL outbox instead of the in-memory queue.
+    pub outbox: bool,
 }
 
 pub struct Reply {
@@ -72,6 +75,7 @@ impl TestApp {
             http: UreqHttp::default(),
             sys: TestSystem::at(T0),
             cfg,
+            outbox: false,
         }
     }
 
@@ -96,6 +100,11 @@ impl TestApp {
         let resp = match action {
             Action::Respond(r) => r,
             Action::Forward(Service::Media, r) => block_on(media::serve(&self.sql, &self.blobs, &r)),
+            Action::Forward(Service::Ingest, r) if self.outbox => {
+                let queue = Outbox { sql: &self.sql, sys: &self.sys };
+                let deps = IngestDeps { sql: &self.sql, blobs: &self.blobs, queue: &queue, sys: &self.sys };
+                block_on(ingest::handle(&deps, r))
+            }
             Action::Forward(Service::Ingest, r) => {
                 let deps = IngestDeps { sql: &self.sql, blobs: &self.blobs, queue: &self.queue, sys: &self.sys };
                 block_on(ingest::handle(&deps, r))

@@ -2,30 +2,44 @@
 //! local service chaining (`http://{component}.spin.internal`), and the stage endpoint through
 //! which the drain hands a component one outbox message.
 
-use crate::{KvBlobs, SpinKv, SpinSql, SpinSystem, labels};
+use crate::{KvBlobs, SpinKv, SpinSql, SpinSystem, from_core_response, labels, to_core_request};
 use http::StatusCode;
 use linkhub_core::api::{self, Request as CoreRequest, Response as CoreResponse};
 use linkhub_core::error::ApiError;
 use linkhub_core::outbox::Delivery;
 use linkhub_core::ports::{Http, OutboundRequest, PortError};
 use linkhub_core::stages::StageOutcome;
+use spin_sdk::http::{IntoResponse, Request};
 
 /// Largest response read back from a chained component (thumbnails are well under this).
 const MAX_CHAINED_RESPONSE: usize = 16 * 1024 * 1024;
 
-pub async fn sql() -> Result<SpinSql, PortError> {
-    SpinSql::open(labels::DB).await
+/// A component's answer: `Err` carries the error response of a step that could not go on.
+pub type Answer = Result<CoreResponse, CoreResponse>;
+
+/// Converts the answer for Spin.
+pub fn respond(answer: Answer) -> impl IntoResponse {
+    from_core_response(answer.unwrap_or_else(|e| e))
 }
 
-pub async fn kv() -> Result<SpinKv, PortError> {
-    SpinKv::open(labels::KV).await
+/// The incoming request as the core's type.
+pub async fn request(req: Request) -> Result<CoreRequest, CoreResponse> {
+    to_core_request(req).await.map_err(|e| api::error(&ApiError::bad_request("invalid_request", e)))
 }
 
-pub async fn objects() -> Result<KvBlobs, PortError> {
-    KvBlobs::open(labels::OBJECTS).await
+pub async fn sql() -> Result<SpinSql, CoreResponse> {
+    SpinSql::open(labels::DB).await.map_err(unavailable)
 }
 
-/// An error response for a store that would not open.
+pub async fn kv() -> Result<SpinKv, CoreResponse> {
+    SpinKv::open(labels::KV).await.map_err(unavailable)
+}
+
+pub async fn objects() -> Result<KvBlobs, CoreResponse> {
+    KvBlobs::open(labels::OBJECTS).await.map_err(unavailable)
+}
+
+/// An error response for a port failure (details go to the log, not the body).
 pub fn unavailable(e: PortError) -> CoreResponse {
     api::error(&ApiError::from(e))
 }

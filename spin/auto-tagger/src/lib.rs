@@ -2,30 +2,25 @@
 
 use linkhub_core::outbox::Outbox;
 use linkhub_core::stages::analysis::{self, Which};
-use linkhub_spin::component::{sql, stage_endpoint, unavailable};
-use linkhub_spin::{SpinSystem, from_core_response, to_core_request};
+use linkhub_spin::SpinSystem;
+use linkhub_spin::component::{Answer, request, respond, sql, stage_endpoint};
 use spin_sdk::http::{IntoResponse, Request};
 use spin_sdk::http_service;
 
 #[http_service]
 async fn handle(req: Request) -> impl IntoResponse {
-    let req = match to_core_request(req).await {
-        Ok(r) => r,
-        Err(e) => return from_core_response(unavailable(linkhub_core::ports::PortError::invalid(e))),
-    };
-    let sql = match sql().await {
-        Ok(s) => s,
-        Err(e) => return from_core_response(unavailable(e)),
-    };
+    respond(run(req).await)
+}
+
+async fn run(req: Request) -> Answer {
+    let (req, sql) = (request(req).await?, sql().await?);
     let queue = Outbox { sql: &sql, sys: &SpinSystem };
-    from_core_response(
-        stage_endpoint(&req, async |body: &str, dead| {
-            if dead {
-                analysis::dead_letter(&sql, &queue, &SpinSystem, Which::Tagging, body).await
-            } else {
-                analysis::process(&sql, &queue, &SpinSystem, Which::Tagging, body).await
-            }
-        })
-        .await,
-    )
+    Ok(stage_endpoint(&req, async |body: &str, dead| {
+        if dead {
+            analysis::dead_letter(&sql, &queue, &SpinSystem, Which::Tagging, body).await
+        } else {
+            analysis::process(&sql, &queue, &SpinSystem, Which::Tagging, body).await
+        }
+    })
+    .await)
 }

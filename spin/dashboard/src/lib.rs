@@ -4,7 +4,7 @@
 
 use http::StatusCode;
 use linkhub_core::api;
-use linkhub_spin::{from_core_response, to_core_request};
+use linkhub_spin::component::{Answer, request, respond};
 use spin_sdk::http::{IntoResponse, Request};
 use spin_sdk::http_service;
 
@@ -24,12 +24,13 @@ fn content_type(path: &str) -> &'static str {
 
 #[http_service]
 async fn handle(req: Request) -> impl IntoResponse {
-    let req = match to_core_request(req).await {
-        Ok(r) => r,
-        Err(_) => return from_core_response(api::empty(StatusCode::BAD_REQUEST)),
-    };
+    respond(run(req).await)
+}
+
+async fn run(req: Request) -> Answer {
+    let req = request(req).await?;
     if req.method() != http::Method::GET && req.method() != http::Method::HEAD {
-        return from_core_response(api::error(&api::method_not_allowed()));
+        return Err(api::error(&api::method_not_allowed()));
     }
     let path = req.uri().path();
     // No way out of the mount: only plain path segments.
@@ -39,7 +40,7 @@ async fn handle(req: Request) -> impl IntoResponse {
         Some(found) => found,
         None => match std::fs::read("/index.html") {
             Ok(b) => ("/index.html", b),
-            Err(_) => return from_core_response(api::error(&api::route_not_found())),
+            Err(_) => return Err(api::error(&api::route_not_found())),
         },
     };
     let cache = if name.starts_with("/assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
@@ -48,5 +49,5 @@ async fn handle(req: Request) -> impl IntoResponse {
         .header("content-type", content_type(name))
         .header("cache-control", cache)
         .body(if req.method() == http::Method::HEAD { Vec::new() } else { body });
-    from_core_response(resp.unwrap_or_else(|_| api::empty(StatusCode::INTERNAL_SERVER_ERROR)))
+    Ok(resp.unwrap_or_else(|_| api::empty(StatusCode::INTERNAL_SERVER_ERROR)))
 }

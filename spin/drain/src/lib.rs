@@ -9,8 +9,8 @@ use http::StatusCode;
 use linkhub_core::api::{self, header};
 use linkhub_core::outbox::{self, Delivery};
 use linkhub_core::ports::{System, Topic};
-use linkhub_spin::component::{deliver, sql, unavailable};
-use linkhub_spin::{SpinSystem, config, from_core_response, to_core_request};
+use linkhub_spin::component::{Answer, deliver, request, respond, sql, unavailable};
+use linkhub_spin::{SpinSystem, config};
 use spin_sdk::http::{IntoResponse, Request};
 use spin_sdk::http_service;
 
@@ -28,37 +28,31 @@ fn component(topic: Topic) -> &'static str {
 
 #[http_service]
 async fn handle(req: Request) -> impl IntoResponse {
+    respond(run(req).await)
+}
+
+async fn run(req: Request) -> Answer {
     let cfg = config().await;
-    let req = match to_core_request(req).await {
-        Ok(r) => r,
-        Err(e) => return from_core_response(unavailable(linkhub_core::ports::PortError::invalid(e))),
-    };
+    let req = request(req).await?;
     if req.method() != http::Method::POST {
-        return from_core_response(api::error(&api::method_not_allowed()));
+        return Err(api::error(&api::method_not_allowed()));
     }
-    if let Err(e) = outbox::authorize_drain(&cfg, header(&req, "authorization")) {
-        return from_core_response(api::error(&e));
-    }
-    let sql = match sql().await {
-        Ok(s) => s,
-        Err(e) => return from_core_response(unavailable(e)),
-    };
-    let resp = match req.uri().path() {
-        "/internal/migrate" => match linkhub_core::migrations::apply(&sql, SpinSystem.now_ms()).await {
-            Ok(applied) => api::json(StatusCode::OK, &serde_json::json!({ "applied": applied })),
-            Err(e) => unavailable(e),
-        },
+    outbox::authorize_drain(&cfg, header(&req, "authorization")).map_err(|e| api::error(&e))?;
+    let sql = sql().await?;
+    match req.uri().path() {
+        "/internal/migrate" => {
+            let applied = linkhub_core::migrations::apply(&sql, SpinSystem.now_ms()).await.map_err(unavailable)?;
+            Ok(api::json(StatusCode::OK, &serde_json::json!({ "applied": applied })))
+        }
         "/internal/drain" => {
-            let run = outbox::drain(&sql, &SpinSystem, MAX_PER_CALL, async |topic, body: &str, dead| {
+            let report = outbox::drain(&sql, &SpinSystem, MAX_PER_CALL, async |topic, body: &str, dead| {
                 let delivery = Delivery { topic: topic.name().to_owned(), body: body.to_owned(), dead };
                 deliver(component(topic), &delivery).await
-            });
-            match run.await {
-                Ok(report) => api::json(StatusCode::OK, &report),
-                Err(e) => unavailable(e),
-            }
+            })
+            .await
+            .map_err(unavailable)?;
+            Ok(api::json(StatusCode::OK, &report))
         }
-        _ => api::error(&api::route_not_found()),
-    };
-    from_core_response(resp)
+        _ => Err(api::error(&api::route_not_found())),
+    }
 }

@@ -3,22 +3,19 @@
 
 use linkhub_core::api::ingest::{self, IngestDeps};
 use linkhub_core::outbox::Outbox;
-use linkhub_spin::component::{objects, sql, unavailable};
-use linkhub_spin::{SpinSystem, from_core_response, to_core_request};
+use linkhub_spin::SpinSystem;
+use linkhub_spin::component::{Answer, objects, request, respond, sql};
 use spin_sdk::http::{IntoResponse, Request};
 use spin_sdk::http_service;
 
 #[http_service]
 async fn handle(req: Request) -> impl IntoResponse {
-    let req = match to_core_request(req).await {
-        Ok(r) => r,
-        Err(e) => return from_core_response(unavailable(linkhub_core::ports::PortError::invalid(e))),
-    };
-    let (sql, blobs) = match (sql().await, objects().await) {
-        (Ok(s), Ok(b)) => (s, b),
-        (Err(e), _) | (_, Err(e)) => return from_core_response(unavailable(e)),
-    };
+    respond(run(req).await)
+}
+
+async fn run(req: Request) -> Answer {
+    let (req, sql, blobs) = (request(req).await?, sql().await?, objects().await?);
     let queue = Outbox { sql: &sql, sys: &SpinSystem };
     let deps = IngestDeps { sql: &sql, blobs: &blobs, queue: &queue, sys: &SpinSystem };
-    from_core_response(ingest::handle(&deps, req).await)
+    Ok(ingest::handle(&deps, req).await)
 }

@@ -2,9 +2,8 @@
 //! finds its stage done and only retries the draft assembly (`super::draft`).
 
 use super::draft::assemble;
-use super::{StageMessage, StageOutcome};
+use super::{StageMessage, StageOutcome, retry};
 use crate::jobs::{stage, status};
-use crate::log::LogCtx;
 use crate::ports::{PortError, Queue, Sql, Stmt, System, Topic};
 use crate::repo::opt;
 use linkhub_analysis::{Analysis, Analyzer};
@@ -39,21 +38,11 @@ struct StageRow {
     thumbnail_state: String,
 }
 
-fn retry(log: &LogCtx, sys: &impl System, e: &PortError) -> StageOutcome {
-    log.warn(sys, "transient failure; retry", &e.to_string());
-    StageOutcome::RetryAfter(5)
-}
-
 pub async fn process(sql: &impl Sql, queue: &impl Queue, sys: &impl System, which: Which, body: &str) -> StageOutcome {
-    let log = LogCtx::new(which.name());
-    let Ok(msg) = StageMessage::parse(body) else {
-        log.error(sys, "unparseable stage message dropped", body);
-        return StageOutcome::Discarded;
+    let (msg, log) = match super::open(which.name(), sys, body) {
+        Ok(opened) => opened,
+        Err(outcome) => return outcome,
     };
-    let log = log
-        .with("job_id", msg.job_id.as_str())
-        .with("seller_id", msg.seller_id.as_str())
-        .with("request_id", msg.request_id.as_str());
     let row: Option<StageRow> = match opt(
         sql,
         Stmt::new(format!(

@@ -38,15 +38,10 @@ pub async fn process<S: Sql, B: Blobs, Q: Queue, H: Http, Y: System>(
     d: &MetadataDeps<'_, S, B, Q, H, Y>,
     body: &str,
 ) -> StageOutcome {
-    let mut log = LogCtx::new("metadata");
-    let Ok(msg) = StageMessage::parse(body) else {
-        log.error(d.sys, "unparseable stage message dropped", body);
-        return StageOutcome::Discarded;
+    let (msg, mut log) = match super::open("metadata", d.sys, body) {
+        Ok(opened) => opened,
+        Err(outcome) => return outcome,
     };
-    log = log
-        .with("job_id", msg.job_id.as_str())
-        .with("seller_id", msg.seller_id.as_str())
-        .with("request_id", msg.request_id.as_str());
     let seller = msg.seller();
     let job = match jobs::find(d.sql, &seller, &msg.job_id).await {
         Ok(Some(job)) => job,

@@ -9,6 +9,8 @@ pub mod thumbnail;
 
 use crate::accounts::SellerId;
 use crate::error::ApiError;
+use crate::log::LogCtx;
+use crate::ports::{PortError, System};
 use serde::{Deserialize, Serialize};
 
 /// The body of every stage message. Typed and versioned, sent as JSON text so that every platform
@@ -34,6 +36,27 @@ impl StageMessage {
     pub fn seller(&self) -> SellerId {
         SellerId(self.seller_id.clone())
     }
+}
+
+/// Parses a stage message and makes the log context that follows its job through the stage; a
+/// body that is not a stage message is logged and answered with `Discarded`.
+pub(crate) fn open(stage: &str, sys: &impl System, body: &str) -> Result<(StageMessage, LogCtx), StageOutcome> {
+    let log = LogCtx::new(stage);
+    let Ok(msg) = StageMessage::parse(body) else {
+        log.error(sys, "unparseable stage message dropped", body);
+        return Err(StageOutcome::Discarded);
+    };
+    let log = log
+        .with("job_id", msg.job_id.as_str())
+        .with("seller_id", msg.seller_id.as_str())
+        .with("request_id", msg.request_id.as_str());
+    Ok((msg, log))
+}
+
+/// A transient fault in a stage: logged, retried shortly.
+pub(crate) fn retry(log: &LogCtx, sys: &impl System, e: &PortError) -> StageOutcome {
+    log.warn(sys, "transient failure; retry", &e.to_string());
+    StageOutcome::RetryAfter(5)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

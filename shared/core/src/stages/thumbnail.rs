@@ -6,7 +6,7 @@
 //! a decompression bomb) fails the stage for good with a readable code instead of being retried.
 
 use super::draft::assemble;
-use super::{StageMessage, StageOutcome};
+use super::{StageMessage, StageOutcome, retry};
 use crate::jobs::{stage, status};
 use crate::log::LogCtx;
 use crate::ports::{Blobs, PortError, Sql, Stmt, System};
@@ -40,15 +40,10 @@ pub fn etag(bytes: &[u8]) -> String {
 }
 
 pub async fn process(sql: &impl Sql, blobs: &impl Blobs, sys: &impl System, body: &str) -> StageOutcome {
-    let log = LogCtx::new(NAME);
-    let Ok(msg) = StageMessage::parse(body) else {
-        log.error(sys, "unparseable stage message dropped", body);
-        return StageOutcome::Discarded;
+    let (msg, log) = match super::open(NAME, sys, body) {
+        Ok(opened) => opened,
+        Err(outcome) => return outcome,
     };
-    let log = log
-        .with("job_id", msg.job_id.as_str())
-        .with("seller_id", msg.seller_id.as_str())
-        .with("request_id", msg.request_id.as_str());
     let row: Option<Row> = match opt(
         sql,
         Stmt::new(
@@ -207,11 +202,6 @@ async fn finish(
         Err(e) => return retry(log, sys, &e),
     }
     outcome
-}
-
-fn retry(log: &LogCtx, sys: &impl System, e: &PortError) -> StageOutcome {
-    log.warn(sys, "transient failure; retry", &e.to_string());
-    StageOutcome::RetryAfter(5)
 }
 
 /// Dead letter of a thumbnail message: the stage is marked failed (`retries_exhausted`) and the

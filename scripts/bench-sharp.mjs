@@ -18,6 +18,31 @@ const resize = (w, h) => ({ width: w, height: h, fit: 'cover', position: 'centre
 const TITLE = 'Handmade leather tote bag, everyday size';
 const PRICE = '₦15,000';
 const font = "font-family='DejaVu Sans' font-weight='bold'";
+// Portrait covers get the share layout ours draws: the whole cover on the left over a blurred,
+// darkened fill, the badge and the wrapped title beside it.
+const meta = await sharp(input).metadata();
+const coverW = Math.floor((570 * meta.width) / meta.height);
+const textX = 60 + coverW + 48;
+const panelSvg = Buffer.from(
+  `<svg xmlns='http://www.w3.org/2000/svg' width='1200' height='630'>` +
+    `<rect x='${textX}' y='80' width='${46 * 0.6 * PRICE.length + 41}' height='67' rx='20' fill='#fe2c55'/>` +
+    `<text x='${textX + 21}' y='130' font-size='46' fill='#fff' ${"font-family='DejaVu Sans' font-weight='bold'"}>${PRICE}</text>` +
+    `<text x='${textX}' y='240' font-size='56' fill='#fff' ${"font-family='DejaVu Sans' font-weight='bold'"}>` +
+    `<tspan x='${textX}'>Handmade leather</tspan><tspan x='${textX}' dy='72'>tote bag, everyday</tspan>` +
+    `<tspan x='${textX}' dy='72'>size</tspan></text></svg>`,
+);
+async function sharePanel(source) {
+  const cover = await source().resize(coverW, 570, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+  const coverRaw = { width: cover.info.width, height: cover.info.height, channels: cover.info.channels };
+  // The same blur as ours: shrink to 48x25, grow back bilinearly.
+  const tiny = await source().resize(48, 25, { fit: 'cover' }).raw().toBuffer({ resolveWithObject: true });
+  const tinyRaw = { raw: { width: 48, height: 25, channels: tiny.info.channels } };
+  return sharp(tiny.data, tinyRaw)
+    .resize(1200, 630, { kernel: 'linear' })
+    .modulate({ brightness: 0.45 })
+    .composite([{ input: cover.data, raw: coverRaw, left: 60, top: 30 }, { input: panelSvg, left: 0, top: 0 }]);
+}
+
 function overlay(w, h) {
   if (w === 150) return [];
   const share = w === 1200;
@@ -39,6 +64,11 @@ function overlay(w, h) {
 async function perOutput(webp) {
   const out = [];
   for (const [w, h] of sizes) {
+    if (w === 1200 && meta.height > meta.width) {
+      out.push(await (await sharePanel(() => sharp(input).rotate())).jpeg({ quality: 80 }).toBuffer());
+      out.push(await (await sharePanel(() => sharp(input).rotate())).webp(webp).toBuffer());
+      continue;
+    }
     const base = () => sharp(input).rotate().resize(resize(w, h)).composite(overlay(w, h));
     out.push(await base().jpeg({ quality: 80 }).toBuffer());
     out.push(await base().webp(webp).toBuffer());
@@ -52,6 +82,13 @@ async function decodeOnce(webp) {
   const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
   const out = [];
   for (const [w, h] of sizes) {
+    if (w === 1200 && meta.height > meta.width) {
+      const panel = await (await sharePanel(() => sharp(data, raw))).raw().toBuffer({ resolveWithObject: true });
+      const panelRaw = { raw: { width: 1200, height: 630, channels: panel.info.channels } };
+      out.push(await sharp(panel.data, panelRaw).jpeg({ quality: 80 }).toBuffer());
+      out.push(await sharp(panel.data, panelRaw).webp(webp).toBuffer());
+      continue;
+    }
     // Resized once, then composited and encoded twice.
     const small = await sharp(data, raw).resize(resize(w, h)).composite(overlay(w, h)).raw()
       .toBuffer({ resolveWithObject: true });

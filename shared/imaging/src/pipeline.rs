@@ -52,13 +52,60 @@ pub fn cover_crop(src_w: u32, src_h: u32, dst_w: u32, dst_h: u32) -> (f64, f64, 
     ((sw - cw) / 2.0, (sh - ch) / 2.0, cw, ch)
 }
 
-fn resize(src: &RgbImage, spec: &Spec, resizer: &mut Resizer) -> Result<RgbImage, String> {
+/// `src` cover-cropped to exactly `width`×`height`.
+fn resize(
+    src: &RgbImage,
+    width: u32,
+    height: u32,
+    filter: FilterType,
+    resizer: &mut Resizer,
+) -> Result<RgbImage, String> {
     let view = ImageRef::new(src.width(), src.height(), src.as_raw(), PixelType::U8x3).map_err(|e| e.to_string())?;
-    let mut dst = Image::new(spec.width, spec.height, PixelType::U8x3);
-    let (left, top, w, h) = cover_crop(src.width(), src.height(), spec.width, spec.height);
-    let options = ResizeOptions::new().crop(left, top, w, h).resize_alg(ResizeAlg::Convolution(FilterType::CatmullRom));
+    let mut dst = Image::new(width, height, PixelType::U8x3);
+    let (left, top, w, h) = cover_crop(src.width(), src.height(), width, height);
+    let options = ResizeOptions::new().crop(left, top, w, h).resize_alg(ResizeAlg::Convolution(filter));
     resizer.resize(&view, &mut dst, &options).map_err(|e| e.to_string())?;
-    RgbImage::from_raw(spec.width, spec.height, dst.into_vec()).ok_or_else(|| "resize buffer size".to_owned())
+    RgbImage::from_raw(width, height, dst.into_vec()).ok_or_else(|| "resize buffer size".to_owned())
+}
+
+/// Where the share image puts things when the cover is portrait (TikTok's 9:16): the whole cover
+/// at full height on the left, over a blurred and darkened fill of itself, with the badge and the
+/// title in the space beside it. A centre crop of a 9:16 cover at 1.9:1 would keep only a strip.
+pub struct SharePanel {
+    /// Left edge of the cover and of the text column's margin.
+    pub margin: u32,
+    pub cover_width: u32,
+    /// Left edge of the text column.
+    pub text_x: u32,
+}
+
+impl SharePanel {
+    pub const TOP: u32 = 30;
+    pub const BADGE_Y: f32 = 80.0;
+
+    /// The layout for a `src_w`×`src_h` cover, or `None` when the cover is wide enough to fill
+    /// the share image itself.
+    pub fn for_cover(src_w: u32, src_h: u32) -> Option<Self> {
+        if u64::from(src_h) * 10 < u64::from(src_w) * 11 {
+            return None;
+        }
+        let height = 630 - 2 * Self::TOP;
+        let cover_width = (u64::from(height) * u64::from(src_w) / u64::from(src_h).max(1)) as u32;
+        let margin = 60;
+        Some(Self { margin, cover_width, text_x: margin + cover_width + 48 })
+    }
+}
+
+fn share_panel(src: &RgbImage, panel: &SharePanel, resizer: &mut Resizer) -> Result<RgbImage, String> {
+    // Blur by shrinking to a few dozen pixels and growing back, then darken.
+    let tiny = resize(src, 48, 25, FilterType::Box, resizer)?;
+    let mut out = resize(&tiny, 1200, 630, FilterType::Bilinear, resizer)?;
+    for c in out.iter_mut() {
+        *c = (f32::from(*c) * 0.45) as u8;
+    }
+    let cover = resize(src, panel.cover_width, 630 - 2 * SharePanel::TOP, FilterType::CatmullRom, resizer)?;
+    image::imageops::replace(&mut out, &cover, i64::from(panel.margin), i64::from(SharePanel::TOP));
+    Ok(out)
 }
 
 /// What is written on the renditions: the price badge (on the 320 square, the card and the share
@@ -73,15 +120,37 @@ pub struct Overlay {
 const BADGE: Rgb = Rgb(254, 44, 85);
 const WHITE: Rgb = Rgb(255, 255, 255);
 
-fn badge(img: &mut RgbImage, price: &str, px: f32, margin: f32) {
+/// Draws the price badge with its top-left corner at (`x`, `y`); returns its height.
+fn badge(img: &mut RgbImage, price: &str, px: f32, x: f32, y: f32) -> f32 {
     let line = text::shape(price, px);
     if line.width <= 0.0 {
-        return;
+        return 0.0;
     }
     let (pad, h) = (px * 0.45, px * 1.45);
-    text::rounded_rect(img, margin, margin, line.width + 2.0 * pad, h, h * 0.3, BADGE);
-    let baseline = margin + (h + line.ascent - line.descent) / 2.0 - px * 0.06;
-    text::draw(img, &line, margin + pad, baseline, WHITE);
+    text::rounded_rect(img, x, y, line.width + 2.0 * pad, h, h * 0.3, BADGE);
+    let baseline = y + (h + line.ascent - line.descent) / 2.0 - px * 0.06;
+    text::draw(img, &line, x + pad, baseline, WHITE);
+    h
+}
+
+/// The badge and the title in the text column beside a portrait cover.
+fn decorate_panel(img: &mut RgbImage, panel: &SharePanel, overlay: &Overlay) {
+    let x = panel.text_x as f32;
+    let width = img.width() as f32 - panel.margin as f32 - x;
+    let mut y = SharePanel::BADGE_Y;
+    if let Some(price) = &overlay.price {
+        y += badge(img, price, 46.0, x, y) + 36.0;
+    }
+    if let Some(title) = overlay.title.as_deref().filter(|t| !text::drawable(t).is_empty()) {
+        let (lines, px) = text::wrap(title, width, 56.0, 36.0, 3);
+        let rtl = text::is_rtl(title);
+        for line in &lines {
+            y += line.ascent;
+            let left = if rtl { x + width - line.width } else { x };
+            text::draw(img, line, left, y, WHITE);
+            y += line.descent + px * 0.25;
+        }
+    }
 }
 
 fn decorate(img: &mut RgbImage, spec: &Spec, overlay: &Overlay) {
@@ -90,7 +159,7 @@ fn decorate(img: &mut RgbImage, spec: &Spec, overlay: &Overlay) {
         Rendition::Square150 => {}
         Rendition::Square320 | Rendition::Card360x640 => {
             if let Some(price) = &overlay.price {
-                badge(img, price, w * 0.075, w * 0.04);
+                badge(img, price, w * 0.075, w * 0.04, w * 0.04);
             }
         }
         Rendition::Share1200x630 => {
@@ -102,7 +171,7 @@ fn decorate(img: &mut RgbImage, spec: &Spec, overlay: &Overlay) {
                 text::draw(img, &line, x, img.height() as f32 - margin - line.descent, WHITE);
             }
             if let Some(price) = &overlay.price {
-                badge(img, price, 46.0, margin);
+                badge(img, price, 46.0, margin, margin);
             }
         }
     }
@@ -122,8 +191,21 @@ pub fn render_all(image: &DynamicImage, jpeg_quality: u8, overlay: &Overlay) -> 
     let mut resizer = Resizer::new();
     let mut out = Vec::with_capacity(SPECS.len() * 2);
     for spec in &SPECS {
-        let mut small = resize(rgb, spec, &mut resizer)?;
-        decorate(&mut small, spec, overlay);
+        let panel = (spec.rendition == Rendition::Share1200x630)
+            .then(|| SharePanel::for_cover(rgb.width(), rgb.height()))
+            .flatten();
+        let small = match &panel {
+            Some(panel) => {
+                let mut img = share_panel(rgb, panel, &mut resizer)?;
+                decorate_panel(&mut img, panel, overlay);
+                img
+            }
+            None => {
+                let mut img = resize(rgb, spec.width, spec.height, FilterType::CatmullRom, &mut resizer)?;
+                decorate(&mut img, spec, overlay);
+                img
+            }
+        };
         for format in [Format::Jpeg, Format::WebP] {
             let bytes = encode(&small, format, jpeg_quality)?;
             out.push(Thumbnail { name: spec.name, format, width: spec.width, height: spec.height, bytes });

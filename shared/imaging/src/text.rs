@@ -107,6 +107,39 @@ pub fn fit(text: &str, max_width: f32, max_px: f32, min_px: f32) -> Line {
     shape("", min_px)
 }
 
+/// Greedy word wrap into at most `max_lines` lines no wider than `max_width`, at the largest size
+/// from `max_px` down to `min_px` that holds the whole text; at the smallest size the last line is
+/// cut with an ellipsis. Returns the lines and the size used.
+pub fn wrap(text: &str, max_width: f32, max_px: f32, min_px: f32, max_lines: usize) -> (Vec<Line>, f32) {
+    let kept = drawable(text);
+    let words: Vec<&str> = kept.split(' ').filter(|w| !w.is_empty()).collect();
+    let mut px = max_px;
+    loop {
+        let mut lines: Vec<String> = Vec::new();
+        for word in &words {
+            match lines.last_mut() {
+                Some(last) if shape(&format!("{last} {word}"), px).width <= max_width => {
+                    last.push(' ');
+                    last.push_str(word);
+                }
+                _ => lines.push((*word).to_owned()),
+            }
+        }
+        let fits = lines.len() <= max_lines && lines.iter().all(|l| shape(l, px).width <= max_width);
+        if fits || px <= min_px {
+            let mut shaped: Vec<Line> = Vec::new();
+            let overflow = lines.len() > max_lines;
+            for (i, l) in lines.iter().take(max_lines).enumerate() {
+                let last = i + 1 == max_lines.min(lines.len());
+                let text = if last && overflow { format!("{l} {}", lines[i + 1..].join(" ")) } else { l.clone() };
+                shaped.push(fit(&text, max_width, px, px));
+            }
+            return (shaped, px);
+        }
+        px = (px * 0.9).max(min_px);
+    }
+}
+
 struct Outline<'a> {
     r: &'a mut Rasterizer,
     scale: f32,
@@ -264,6 +297,18 @@ mod tests {
         assert!((short.scale - shape("x", 56.0).scale).abs() < 1e-6, "fits at full size");
         let long = fit(&"very long product title ".repeat(8), 600.0, 56.0, 32.0);
         assert!(long.width <= 600.0 && long.width > 300.0, "{}", long.width);
+    }
+
+    #[test]
+    fn titles_wrap_onto_lines_and_the_last_one_ends_in_an_ellipsis() {
+        let (lines, px) = wrap("Handmade leather tote bag, everyday size", 700.0, 56.0, 36.0, 3);
+        assert!(lines.len() >= 2 && lines.len() <= 3 && (px - 56.0).abs() < 1e-3, "{} lines at {px}", lines.len());
+        assert!(lines.iter().all(|l| l.width <= 700.0));
+        let (long, px) = wrap(&"a rather long product title ".repeat(10), 700.0, 56.0, 36.0, 3);
+        assert_eq!((long.len(), px), (3, 36.0));
+        assert!(long.iter().all(|l| l.width <= 700.0));
+        let (one, _) = wrap("Serum", 700.0, 56.0, 36.0, 3);
+        assert_eq!(one.len(), 1);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Hostile and broken inputs end in clear errors, with memory bounded (limits checked before
 //! pixels are allocated); good covers produce every rendition at its exact size.
 
-use linkhub_imaging::{DecodeError, Format, Limits, Overlay, SPECS, decode, render_all};
+use linkhub_imaging::{DecodeError, Format, Limits, Overlay, SPECS, SharePanel, decode, render_all};
 
 const COVER: &[u8] = include_bytes!("../../../tests/fixtures/tiktok/7301000000000000001.jpg");
 const PNG_COVER: &[u8] = include_bytes!("../../../tests/fixtures/tiktok/7301000000000000002.png");
@@ -125,42 +125,61 @@ fn thumbnails_look_like_the_centre_of_the_cover() {
     assert!(diff < 6.0, "mean difference {diff:.2} per channel");
 }
 
-/// The badge sits top-left in the storefront's colour, the title's scrim darkens the bottom of the
-/// share image, and an Arabic title is aligned right.
+/// The badge sits top-left on the 320 square and the card. A portrait cover's share image shows
+/// the whole cover on the left over a darkened fill of itself, with the badge and the title in the
+/// column beside it; an Arabic title is aligned right in that column.
 #[test]
 fn the_price_badge_and_title_are_drawn_where_the_storefront_expects_them() {
     let decoded = decode(COVER, &Limits::default()).unwrap();
     let plain = render_all(&decoded.image, 90, &Overlay::default()).unwrap();
     let overlay = Overlay { title: Some("Vitamin C glow serum".into()), price: Some("$24.99".into()) };
     let marked = render_all(&decoded.image, 90, &overlay).unwrap();
-    let share = |set: &[linkhub_imaging::Thumbnail]| {
-        let t = set.iter().find(|t| t.name == "share-1200x630" && t.format == Format::Jpeg).unwrap();
+    let get = |set: &[linkhub_imaging::Thumbnail], name: &str| {
+        let t = set.iter().find(|t| t.name == name && t.format == Format::Jpeg).unwrap();
         image::load_from_memory(&t.bytes).unwrap().to_rgb8()
     };
-    let (before, after) = (share(&plain), share(&marked));
-    let badge = after.get_pixel(52, 52).0;
-    assert!(badge[0] > 200 && badge[1] < 100 && badge[2] < 140, "badge pixel {badge:?}");
-    assert_ne!(before.get_pixel(52, 52).0, badge);
-    let luma = |img: &image::RgbImage, y0: u32, x0: u32, x1: u32| {
-        let mut sum = 0u64;
-        for y in y0..img.height() {
-            for x in x0..x1 {
-                sum += img.get_pixel(x, y).0.iter().map(|&c| u64::from(c)).sum::<u64>();
-            }
+    let is_badge = |p: [u8; 3]| p[0].abs_diff(254) < 30 && p[1].abs_diff(44) < 30 && p[2].abs_diff(85) < 30;
+    let count =
+        |img: &image::RgbImage, xs: std::ops::Range<u32>, ys: std::ops::Range<u32>, f: &dyn Fn([u8; 3]) -> bool| {
+            xs.flat_map(|x| ys.clone().map(move |y| (x, y))).filter(|&(x, y)| f(img.get_pixel(x, y).0)).count()
+        };
+    // 320 square and card: badge top-left, absent without a price.
+    for name in ["square-320", "card-360x640"] {
+        let (with, without) =
+            (count(&get(&marked, name), 0..60, 0..50, &is_badge), count(&get(&plain, name), 0..60, 0..50, &is_badge));
+        assert!(with > 600 && without < with / 4, "{name}: {with} badge pixels, {without} without a price");
+    }
+    let panel = SharePanel::for_cover(decoded.image.width(), decoded.image.height()).unwrap();
+    let share = get(&marked, "share-1200x630");
+    let text_x = panel.text_x;
+    // The badge in the text column, none on the cover.
+    assert!(count(&share, text_x..text_x + 150, 80..140, &is_badge) > 2000);
+    let untouched = get(&plain, "share-1200x630");
+    let mut moved = 0u64;
+    for y in 0..630 {
+        for x in 0..text_x - 40 {
+            let (a, b) = (share.get_pixel(x, y).0, untouched.get_pixel(x, y).0);
+            moved += a.iter().zip(b).map(|(p, q)| u64::from(p.abs_diff(q))).sum::<u64>();
         }
-        sum as f64 / f64::from((img.height() - y0) * (x1 - x0) * 3)
-    };
-    assert!(luma(&after, 560, 900, 1200) < luma(&before, 560, 900, 1200) * 0.6, "the scrim darkens the bottom");
-    // Right-to-left: the Arabic title's white text lands on the right half, not the left.
+    }
+    assert!(moved as f64 / f64::from((text_x - 40) * 630 * 3) < 1.0, "the overlay stays off the cover");
+    // The whole cover, unchanged, on the left: its rows match the cover shrunk to the panel.
+    let cover = decoded.image.resize_exact(panel.cover_width, 570, image::imageops::FilterType::Triangle).to_rgb8();
+    let mut diff = 0u64;
+    for y in 0..570 {
+        for x in 0..panel.cover_width {
+            let (a, b) = (share.get_pixel(panel.margin + x, 30 + y).0, cover.get_pixel(x, y).0);
+            diff += a.iter().zip(b).map(|(p, q)| u64::from(p.abs_diff(q))).sum::<u64>();
+        }
+    }
+    let mean = diff as f64 / f64::from(panel.cover_width * 570 * 3);
+    assert!(mean < 8.0, "cover panel differs by {mean:.1} per channel");
+    // The title's white text below the badge.
+    let white = |p: [u8; 3]| p.iter().all(|&c| c > 235);
+    assert!(count(&share, text_x..1140, 160..400, &white) > 1500);
+    // Arabic: right-aligned in the column.
     let arabic = Overlay { title: Some("عطر فاخر للرجال".into()), price: None };
-    let rtl = share(&render_all(&decoded.image, 90, &arabic).unwrap());
-    let white = |img: &image::RgbImage, x0: u32, x1: u32| {
-        (x0..x1).flat_map(|x| (540..600).map(move |y| (x, y))).filter(|&(x, y)| img.get_pixel(x, y).0[1] > 200).count()
-    };
-    assert!(
-        white(&rtl, 600, 1200) > 500 && white(&rtl, 0, 600) < 50,
-        "{} {}",
-        white(&rtl, 600, 1200),
-        white(&rtl, 0, 600)
-    );
+    let rtl = get(&render_all(&decoded.image, 90, &arabic).unwrap(), "share-1200x630");
+    let (right, left) = (count(&rtl, 900..1140, 60..300, &white), count(&rtl, text_x..text_x + 150, 60..300, &white));
+    assert!(right > 500 && left < 50, "right {right}, left {left}");
 }

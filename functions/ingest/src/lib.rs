@@ -6,7 +6,7 @@ use linkhub_cloudflare::{
 };
 use linkhub_core::api::ingest::{self, IngestDeps};
 use linkhub_core::stages::{StageOutcome, dead_letter, metadata};
-use worker::{Context, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, Request, Response, Result, event};
+use worker::{Context, Env, MessageBatch, Request, Response, Result, event};
 
 mod contract;
 
@@ -29,21 +29,14 @@ async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> Result<(
         (D1Sql(env.d1(bindings::DB)?), R2Blobs(env.bucket(bindings::BLOBS)?), QueuePort(&env), FetchHttp);
     let deps =
         metadata::MetadataDeps { sql: &sql, blobs: &blobs, queue: &queue, http: &http, sys: &WorkerSystem, cfg: &cfg };
-    let dead_letters = batch.queue() == bindings::METADATA_DLQ_NAME;
-    for message in batch.raw_iter() {
-        let body = message.body().as_string().unwrap_or_default();
-        let outcome = if dead_letters {
-            dead_letter::process(&sql, &WorkerSystem, &body).await.unwrap_or(StageOutcome::RetryAfter(5))
+    linkhub_cloudflare::consume(batch, async |body: &str, dead| {
+        if dead {
+            dead_letter::process(&sql, &WorkerSystem, body).await.unwrap_or(StageOutcome::RetryAfter(5))
         } else {
-            metadata::process(&deps, &body).await
-        };
-        match outcome {
-            StageOutcome::RetryAfter(delay) => {
-                message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(delay).build());
-            }
-            StageOutcome::Done | StageOutcome::Failed { .. } | StageOutcome::Discarded => message.ack(),
+            metadata::process(&deps, body).await
         }
-    }
+    })
+    .await;
     Ok(())
 }
 

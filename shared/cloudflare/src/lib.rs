@@ -20,10 +20,7 @@ pub mod bindings {
     pub const CAPTION_QUEUE: &str = "CAPTION_QUEUE";
     pub const THUMBNAIL_QUEUE: &str = "THUMBNAIL_QUEUE";
     pub const TAGGING_QUEUE: &str = "TAGGING_QUEUE";
-    /// Queue names (not bindings), as consumers see them in `MessageBatch::queue()`.
-    pub const METADATA_QUEUE_NAME: &str = "linkhub-metadata";
-    pub const METADATA_DLQ_NAME: &str = "linkhub-metadata-dlq";
 }
 
 mod stage_shell;
-pub use stage_shell::{analysis_stage, thumbnail_stage};
+pub use stage_shell::{analysis_stage, consume, thumbnail_stage};

@@ -2,7 +2,7 @@
 //! local service chaining (`http://{component}.spin.internal`), and the stage endpoint through
 //! which the drain hands a component one outbox message.
 
-use crate::{KvBlobs, SpinKv, SpinSql, SpinSystem, from_core_response, labels, to_core_request};
+use crate::{KvBlobs, SpinKv, SpinSql, from_core_response, labels, to_core_request};
 use http::StatusCode;
 use linkhub_core::api::{self, Request as CoreRequest, Response as CoreResponse};
 use linkhub_core::error::ApiError;
@@ -101,9 +101,4 @@ pub async fn deliver(component: &str, delivery: &Delivery) -> StageOutcome {
         return StageOutcome::RetryAfter(5);
     }
     serde_json::from_slice(resp.body()).unwrap_or(StageOutcome::RetryAfter(5))
-}
-
-/// The system port, for symmetry with the stores.
-pub fn system() -> SpinSystem {
-    SpinSystem
 }

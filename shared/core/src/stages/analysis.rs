@@ -5,7 +5,6 @@ use super::draft::assemble;
 use super::{StageMessage, StageOutcome, retry};
 use crate::jobs::{stage, status};
 use crate::ports::{PortError, Queue, Sql, Stmt, System, Topic};
-use crate::repo::opt;
 use linkhub_analysis::{Analysis, Analyzer};
 use serde::{Deserialize, Serialize};
 
@@ -43,28 +42,14 @@ pub async fn process(sql: &impl Sql, queue: &impl Queue, sys: &impl System, whic
         Ok(opened) => opened,
         Err(outcome) => return outcome,
     };
-    let row: Option<StageRow> = match opt(
-        sql,
-        Stmt::new(format!(
-            "SELECT j.{} AS state, j.status, v.caption, j.thumbnail_state FROM jobs j \
-             LEFT JOIN videos v ON v.job_id = j.id \
-             WHERE j.id = ? AND j.seller_id = ?",
-            which.column()
-        ))
-        .bind(&msg.job_id)
-        .bind(&msg.seller_id),
-    )
-    .await
-    {
-        Ok(r) => r,
-        Err(e) => {
-            log.warn(sys, "transient failure; retry", e.cause.as_deref().unwrap_or(&e.message));
-            return StageOutcome::RetryAfter(5);
-        }
-    };
-    let Some(row) = row else {
-        log.warn(sys, "job not found; message acknowledged", "");
-        return StageOutcome::Done;
+    let select = format!(
+        "SELECT j.{} AS state, j.status, v.caption, j.thumbnail_state FROM jobs j \
+         LEFT JOIN videos v ON v.job_id = j.id WHERE j.id = ? AND j.seller_id = ?",
+        which.column()
+    );
+    let row: StageRow = match super::job_row(sql, sys, &log, &msg, select).await {
+        Ok(row) => row,
+        Err(outcome) => return outcome,
     };
     if row.status == status::FAILED {
         return StageOutcome::Done;

@@ -53,6 +53,27 @@ pub(crate) fn open(stage: &str, sys: &impl System, body: &str) -> Result<(StageM
     Ok((msg, log))
 }
 
+/// The job row a stage message is about, read with `select` (which must filter on `j.id = ?` and
+/// `j.seller_id = ?`, in that order). A read fault is a retry; a missing row (another seller's
+/// id, or a deleted job) acknowledges the message.
+pub(crate) async fn job_row<T: serde::de::DeserializeOwned>(
+    sql: &impl crate::ports::Sql,
+    sys: &impl System,
+    log: &LogCtx,
+    msg: &StageMessage,
+    select: String,
+) -> Result<T, StageOutcome> {
+    let stmt = crate::ports::Stmt::new(select).bind(&msg.job_id).bind(&msg.seller_id);
+    match crate::repo::opt(sql, stmt).await {
+        Ok(Some(row)) => Ok(row),
+        Ok(None) => {
+            log.warn(sys, "job not found; message acknowledged", "");
+            Err(StageOutcome::Done)
+        }
+        Err(e) => Err(retry(log, sys, &PortError::unavailable(e.cause.unwrap_or(e.message)))),
+    }
+}
+
 /// A transient fault in a stage: logged, retried shortly.
 pub(crate) fn retry(log: &LogCtx, sys: &impl System, e: &PortError) -> StageOutcome {
     log.warn(sys, "transient failure; retry", &e.to_string());

@@ -10,7 +10,6 @@ use super::{StageMessage, StageOutcome, retry};
 use crate::jobs::{stage, status};
 use crate::log::LogCtx;
 use crate::ports::{Blobs, PortError, Sql, Stmt, System};
-use crate::repo::opt;
 use linkhub_analysis::{Analysis, display_price, selling_price};
 use linkhub_imaging::{JPEG_QUALITY, Limits, Overlay, Thumbnail, decode, render_all};
 use serde::Deserialize;
@@ -44,24 +43,12 @@ pub async fn process(sql: &impl Sql, blobs: &impl Blobs, sys: &impl System, body
         Ok(opened) => opened,
         Err(outcome) => return outcome,
     };
-    let row: Option<Row> = match opt(
-        sql,
-        Stmt::new(
-            "SELECT j.thumbnail_state AS state, j.status, v.job_id AS video, v.cover_key, a.body AS analysis \
-             FROM jobs j LEFT JOIN videos v ON v.job_id = j.id LEFT JOIN analyses a ON a.job_id = j.id \
-             WHERE j.id = ? AND j.seller_id = ?",
-        )
-        .bind(&msg.job_id)
-        .bind(&msg.seller_id),
-    )
-    .await
-    {
-        Ok(r) => r,
-        Err(e) => return retry(&log, sys, &PortError::unavailable(e.cause.unwrap_or(e.message))),
-    };
-    let Some(row) = row else {
-        log.warn(sys, "job not found; message acknowledged", "");
-        return StageOutcome::Done;
+    let select = "SELECT j.thumbnail_state AS state, j.status, v.job_id AS video, v.cover_key, a.body AS analysis \
+                  FROM jobs j LEFT JOIN videos v ON v.job_id = j.id LEFT JOIN analyses a ON a.job_id = j.id \
+                  WHERE j.id = ? AND j.seller_id = ?";
+    let row: Row = match super::job_row(sql, sys, &log, &msg, select.to_owned()).await {
+        Ok(row) => row,
+        Err(outcome) => return outcome,
     };
     if row.status == status::FAILED {
         return StageOutcome::Done;

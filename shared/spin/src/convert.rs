@@ -41,6 +41,25 @@ pub fn from_core_response(resp: CoreResponse) -> impl IntoResponse {
     http::Response::from_parts(parts, Full::new(Bytes::from(body)))
 }
 
+/// Headers a WASI HTTP host refuses on an outgoing request (wasmtime-wasi-http's default list,
+/// which Spin uses): setting one makes the whole request fail. The host sets `host` itself.
+const FORBIDDEN_HEADERS: [&str; 9] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "http2-settings",
+];
+
+/// Whether an outgoing request may carry this header (see [`FORBIDDEN_HEADERS`]).
+pub fn may_send_header(name: &str) -> bool {
+    !FORBIDDEN_HEADERS.iter().any(|f| f.eq_ignore_ascii_case(name))
+}
+
 /// Outbound HTTP through Spin (the host enforces `allowed_outbound_hosts`; the core's own
 /// allow-list wrapper runs before this). Redirects are not followed.
 pub struct SpinHttp;
@@ -48,7 +67,7 @@ pub struct SpinHttp;
 impl Http for SpinHttp {
     async fn send(&self, req: OutboundRequest) -> Result<OutboundResponse, PortError> {
         let mut builder = http::Request::builder().method(req.method).uri(&req.url);
-        for (k, v) in &req.headers {
+        for (k, v) in req.headers.iter().filter(|(k, _)| may_send_header(k)) {
             builder = builder.header(k, v);
         }
         let request = builder.body(Full::new(Bytes::from(req.body))).map_err(|e| PortError::invalid(e.to_string()))?;
@@ -70,5 +89,20 @@ impl Http for SpinHttp {
             .map(|(k, v)| (k.as_str().to_ascii_lowercase(), v.to_str().unwrap_or("").to_owned()))
             .collect();
         Ok(OutboundResponse { status: parts.status.as_u16(), headers, body })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_send_header;
+
+    #[test]
+    fn hop_by_hop_and_host_headers_are_not_sent() {
+        for name in ["Host", "connection", "Transfer-Encoding", "upgrade", "keep-alive"] {
+            assert!(!may_send_header(name), "{name}");
+        }
+        for name in ["authorization", "content-type", "x-request-id", "x-linkhub-seller"] {
+            assert!(may_send_header(name), "{name}");
+        }
     }
 }

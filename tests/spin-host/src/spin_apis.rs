@@ -1,0 +1,324 @@
+//! Spin's own interfaces, implemented the way Spin's default runtime config does: each SQLite
+//! database label is a SQLite file (one connection per `open`, so a component's transaction is
+//! its own), and every key-value store lives in one SQLite file, keyed by store label. Access is
+//! limited to what the component declares in spin.toml (`access-denied` otherwise); variables
+//! come from the component's `[component.x.variables]`.
+
+use crate::bindings::spin::key_value::key_value as kv;
+use crate::bindings::spin::sqlite::sqlite as sq;
+use crate::bindings::spin::variables::variables as vars;
+use crate::runtime::Ctx;
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use wasmtime::component::{Access, Accessor, FutureReader, HasData, Resource, StreamReader};
+
+/// How long a statement waits for another connection's write lock before failing `io(...)`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The host's stores, shared by every instance.
+pub struct Stores {
+    dir: PathBuf,
+    kv: Mutex<rusqlite::Connection>,
+}
+
+impl Stores {
+    pub fn open(dir: &Path) -> Result<Arc<Self>, String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let kv = connect(&dir.join("key_value.db")).map_err(|e| format!("key-value store: {e}"))?;
+        kv.execute_batch(
+            "CREATE TABLE IF NOT EXISTS spin_key_value (store TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (store, key))",
+        )
+        .map_err(|e| format!("key-value store: {e}"))?;
+        Ok(Arc::new(Self { dir: dir.to_owned(), kv: Mutex::new(kv) }))
+    }
+
+    fn database(&self, label: &str) -> Result<rusqlite::Connection, sq::Error> {
+        let valid = !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !valid {
+            return Err(sq::Error::NoSuchDatabase);
+        }
+        connect(&self.dir.join(format!("sqlite_{label}.db"))).map_err(|e| sq::Error::Io(e.to_string()))
+    }
+
+    fn kv<R>(&self, f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R>) -> Result<R, kv::Error> {
+        let conn = self.kv.lock().map_err(|_| kv::Error::Other("key-value store lock poisoned".into()))?;
+        blocking(|| f(&conn)).map_err(|e| kv::Error::Other(e.to_string()))
+    }
+}
+
+fn connect(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    Ok(conn)
+}
+
+/// SQLite calls block; on a multi-threaded runtime this lets other requests go on meanwhile.
+fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
+/// An open database connection (the `connection` resource).
+pub struct SqliteConnection(rusqlite::Connection);
+
+/// An open key-value store (the `store` resource): its label.
+pub struct KvStore(String);
+
+/// The `HasData` marker for Spin's interfaces: they see the store's [`Ctx`].
+pub struct SpinApis;
+
+impl HasData for SpinApis {
+    type Data<'a> = &'a mut Ctx;
+}
+
+impl sq::Host for Ctx {}
+impl sq::HostConnection for Ctx {}
+impl kv::Host for Ctx {}
+impl kv::HostStore for Ctx {}
+impl vars::Host for Ctx {}
+
+fn open_database(ctx: &mut Ctx, label: &str) -> wasmtime::Result<Result<Resource<SqliteConnection>, sq::Error>> {
+    if !ctx.component.sqlite_databases.iter().any(|d| d == label) {
+        return Ok(Err(sq::Error::AccessDenied));
+    }
+    match ctx.stores.database(label) {
+        Ok(conn) => Ok(Ok(ctx.table.push(SqliteConnection(conn))?)),
+        Err(e) => Ok(Err(e)),
+    }
+}
+
+fn to_sql(v: sq::Value) -> SqlValue {
+    match v {
+        sq::Value::Integer(i) => SqlValue::Integer(i),
+        sq::Value::Real(f) => SqlValue::Real(f),
+        sq::Value::Text(s) => SqlValue::Text(s),
+        sq::Value::Blob(b) => SqlValue::Blob(b),
+        sq::Value::Null => SqlValue::Null,
+    }
+}
+
+fn from_sql(v: ValueRef<'_>) -> sq::Value {
+    match v {
+        ValueRef::Null => sq::Value::Null,
+        ValueRef::Integer(i) => sq::Value::Integer(i),
+        ValueRef::Real(f) => sq::Value::Real(f),
+        ValueRef::Text(t) => sq::Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => sq::Value::Blob(b.to_vec()),
+    }
+}
+
+/// Runs one statement with its parameters: the column names and every row.
+fn run(conn: &rusqlite::Connection, sql: &str, params: Vec<sq::Value>) -> Result<sq::QueryResult, sq::Error> {
+    let io = |e: rusqlite::Error| sq::Error::Io(e.to_string());
+    blocking(|| {
+        let mut stmt = conn.prepare(sql).map_err(io)?;
+        let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+        let params = rusqlite::params_from_iter(params.into_iter().map(to_sql));
+        let mut rows = stmt.query(params).map_err(io)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(io)? {
+            let values =
+                (0..columns.len()).map(|i| row.get_ref(i).map(from_sql)).collect::<Result<_, _>>().map_err(io)?;
+            out.push(sq::RowResult { values });
+        }
+        Ok(sq::QueryResult { columns, rows: out })
+    })
+}
+
+fn connection<'a>(ctx: &'a Ctx, res: &Resource<SqliteConnection>) -> wasmtime::Result<&'a rusqlite::Connection> {
+    Ok(&ctx.table.get(res)?.0)
+}
+
+impl sq::HostConnectionWithStore<Ctx> for SpinApis {
+    async fn drop(accessor: &Accessor<Ctx, Self>, rep: Resource<SqliteConnection>) -> wasmtime::Result<()> {
+        accessor.with(|mut a| a.get().table.delete(rep).map(|_| ()).map_err(Into::into))
+    }
+
+    async fn open(
+        mut host: Access<'_, Ctx, Self>,
+        database: String,
+    ) -> wasmtime::Result<Result<Resource<SqliteConnection>, sq::Error>> {
+        open_database(host.get(), &database)
+    }
+
+    async fn open_async(
+        accessor: &Accessor<Ctx, Self>,
+        database: String,
+    ) -> wasmtime::Result<Result<Resource<SqliteConnection>, sq::Error>> {
+        accessor.with(|mut a| open_database(a.get(), &database))
+    }
+
+    async fn execute(
+        mut host: Access<'_, Ctx, Self>,
+        conn: Resource<SqliteConnection>,
+        statement: String,
+        parameters: Vec<sq::Value>,
+    ) -> wasmtime::Result<Result<sq::QueryResult, sq::Error>> {
+        Ok(run(connection(host.get(), &conn)?, &statement, parameters))
+    }
+
+    async fn execute_async(
+        accessor: &Accessor<Ctx, Self>,
+        conn: Resource<SqliteConnection>,
+        statement: String,
+        parameters: Vec<sq::Value>,
+    ) -> wasmtime::Result<
+        Result<(Vec<String>, StreamReader<sq::RowResult>, FutureReader<Result<(), sq::Error>>), sq::Error>,
+    > {
+        accessor.with(|mut a| {
+            let result = run(connection(a.get(), &conn)?, &statement, parameters);
+            match result {
+                Ok(q) => {
+                    let rows = StreamReader::new(&mut a, q.rows)?;
+                    let done = FutureReader::new(&mut a, async { wasmtime::error::Ok(Ok(())) })?;
+                    Ok(Ok((q.columns, rows, done)))
+                }
+                Err(e) => Ok(Err(e)),
+            }
+        })
+    }
+
+    async fn last_insert_rowid(
+        mut host: Access<'_, Ctx, Self>,
+        conn: Resource<SqliteConnection>,
+    ) -> wasmtime::Result<i64> {
+        Ok(connection(host.get(), &conn)?.last_insert_rowid())
+    }
+
+    async fn last_insert_rowid_async(
+        accessor: &Accessor<Ctx, Self>,
+        conn: Resource<SqliteConnection>,
+    ) -> wasmtime::Result<i64> {
+        accessor.with(|mut a| Ok(connection(a.get(), &conn)?.last_insert_rowid()))
+    }
+
+    async fn changes(mut host: Access<'_, Ctx, Self>, conn: Resource<SqliteConnection>) -> wasmtime::Result<u64> {
+        Ok(connection(host.get(), &conn)?.changes())
+    }
+
+    async fn changes_async(accessor: &Accessor<Ctx, Self>, conn: Resource<SqliteConnection>) -> wasmtime::Result<u64> {
+        accessor.with(|mut a| Ok(connection(a.get(), &conn)?.changes()))
+    }
+}
+
+fn store_label(ctx: &Ctx, res: &Resource<KvStore>) -> wasmtime::Result<String> {
+    Ok(ctx.table.get(res)?.0.clone())
+}
+
+/// Runs `f` on the key-value database for the store behind `res`.
+fn with_kv<R>(
+    accessor: &Accessor<Ctx, SpinApis>,
+    res: &Resource<KvStore>,
+    f: impl FnOnce(&rusqlite::Connection, &str) -> rusqlite::Result<R>,
+) -> wasmtime::Result<Result<R, kv::Error>> {
+    accessor.with(|mut a| {
+        let ctx = a.get();
+        let label = store_label(ctx, res)?;
+        Ok(ctx.stores.kv(|conn| f(conn, &label)))
+    })
+}
+
+impl kv::HostStoreWithStore<Ctx> for SpinApis {
+    async fn drop(accessor: &Accessor<Ctx, Self>, rep: Resource<KvStore>) -> wasmtime::Result<()> {
+        accessor.with(|mut a| a.get().table.delete(rep).map(|_| ()).map_err(Into::into))
+    }
+
+    async fn open(
+        accessor: &Accessor<Ctx, Self>,
+        label: String,
+    ) -> wasmtime::Result<Result<Resource<KvStore>, kv::Error>> {
+        accessor.with(|mut a| {
+            let ctx = a.get();
+            if !ctx.component.key_value_stores.contains(&label) {
+                return Ok(Err(kv::Error::AccessDenied));
+            }
+            Ok(Ok(ctx.table.push(KvStore(label))?))
+        })
+    }
+
+    async fn get(
+        accessor: &Accessor<Ctx, Self>,
+        store: Resource<KvStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, kv::Error>> {
+        with_kv(accessor, &store, |c, label| {
+            let mut stmt = c.prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?;
+            let mut rows = stmt.query((label, &key))?;
+            rows.next()?.map(|r| r.get::<_, Vec<u8>>(0)).transpose()
+        })
+    }
+
+    async fn set(
+        accessor: &Accessor<Ctx, Self>,
+        store: Resource<KvStore>,
+        key: String,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), kv::Error>> {
+        with_kv(accessor, &store, |c, label| {
+            c.prepare_cached("INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3) ON CONFLICT (store, key) DO UPDATE SET value = excluded.value")?
+                .execute((label, &key, &value))
+                .map(|_| ())
+        })
+    }
+
+    async fn delete(
+        accessor: &Accessor<Ctx, Self>,
+        store: Resource<KvStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<(), kv::Error>> {
+        with_kv(accessor, &store, |c, label| {
+            c.prepare_cached("DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+                .execute((label, &key))
+                .map(|_| ())
+        })
+    }
+
+    async fn exists(
+        accessor: &Accessor<Ctx, Self>,
+        store: Resource<KvStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<bool, kv::Error>> {
+        with_kv(accessor, &store, |c, label| {
+            c.prepare_cached("SELECT 1 FROM spin_key_value WHERE store = ?1 AND key = ?2")?.exists((label, &key))
+        })
+    }
+
+    async fn get_keys(
+        accessor: &Accessor<Ctx, Self>,
+        store: Resource<KvStore>,
+    ) -> wasmtime::Result<(StreamReader<String>, FutureReader<Result<(), kv::Error>>)> {
+        let keys = with_kv(accessor, &store, |c, label| {
+            let mut stmt = c.prepare_cached("SELECT key FROM spin_key_value WHERE store = ?1 ORDER BY key")?;
+            stmt.query_map([label], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()
+        })?;
+        accessor.with(|mut a| {
+            let (keys, result) = match keys {
+                Ok(k) => (k, Ok(())),
+                Err(e) => (Vec::new(), Err(e)),
+            };
+            Ok((
+                StreamReader::new(&mut a, keys)?,
+                FutureReader::new(&mut a, async move { wasmtime::error::Ok(result) })?,
+            ))
+        })
+    }
+}
+
+impl vars::HostWithStore<Ctx> for SpinApis {
+    async fn get(accessor: &Accessor<Ctx, Self>, name: String) -> wasmtime::Result<Result<String, vars::Error>> {
+        accessor.with(|mut a| {
+            let ctx = a.get();
+            let valid = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !valid {
+                return Ok(Err(vars::Error::InvalidName(name)));
+            }
+            Ok(ctx.component.variables.get(&name).cloned().ok_or(vars::Error::Undefined(name)))
+        })
+    }
+}

@@ -12,10 +12,14 @@ WORKER_CRATES := --exclude linkhub-cloudflare --exclude linkhub-gateway --exclud
 	$(subst -p ,--exclude ,$(SPIN_COMPONENTS))
 WASI_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub-contract -p linkhub-spin $(SPIN_COMPONENTS)
 
-.PHONY: dev test setup build lint unit eval e2e sizes bench bench-thumbnails clean-state
+.PHONY: dev spin-up test setup build lint unit eval e2e sizes bench bench-thumbnails clean-state
 
 dev: setup build
 	bash scripts/dev.sh
+
+# The Spin build in the test host (no Spin install needed); `spin build && spin up` with Spin 4.
+spin-up: setup build
+	bash scripts/spin-up.sh
 
 test: setup lint unit eval build e2e sizes
 
@@ -23,7 +27,7 @@ setup:
 	bash scripts/setup.sh
 
 build:
-	cargo build -p linkhub-sandbox
+	cargo build -p linkhub-sandbox -p linkhub-spin-host
 	bash scripts/build-workers.sh
 	bash scripts/build-spin.sh
 
@@ -36,15 +40,17 @@ lint:
 unit:
 	cargo test --workspace --exclude linkhub-e2e $(WORKER_CRATES)
 
+# The same scenarios on both platforms: workerd, then the Spin components in the test host.
 e2e:
 	bash scripts/e2e.sh
+	bash scripts/e2e-spin.sh
 
 sizes:
 	bash scripts/wasm-sizes.sh
 
 # Forget the local D1/KV/R2/Queues state of `make dev`.
 clean-state:
-	rm -rf .wrangler/state
+	rm -rf .wrangler/state .spin
 
 # Caption analysis quality: the project's scorer on the dev set and our own fixtures, with floors.
 eval:

@@ -14,8 +14,11 @@ use worker::{Context, Env, Request, Response, Result, event};
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let cfg = config_from_env(&env);
     let (sql, kv) = (D1Sql(env.d1(bindings::DB)?), KvPort(env.kv(bindings::KV)?));
-    let deps = GatewayDeps { sql: &sql, kv: &kv, sys: &WorkerSystem, cfg: &cfg };
-    let (ctx, action) = gateway::route(&deps, to_core_request(req).await?).await;
+    let req = to_core_request(req).await?;
+    // Set by Cloudflare's edge for every request; a client cannot choose it.
+    let client = api::header(&req, "cf-connecting-ip").map(str::to_owned);
+    let deps = GatewayDeps { sql: &sql, kv: &kv, sys: &WorkerSystem, cfg: &cfg, client: client.as_deref() };
+    let (ctx, action) = gateway::route(&deps, req).await;
     let resp = match action {
         Action::Respond(r) => r,
         Action::Forward(Service::Ingest, r) => forward(&env, bindings::INGEST, r).await,

@@ -15,7 +15,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let cfg = config_from_env(&env);
     let (sql, blobs, queue) = (D1Sql(env.d1(bindings::DB)?), R2Blobs(env.bucket(bindings::BLOBS)?), QueuePort(&env));
     let req = to_core_request(req).await?;
-    if cfg.contract_route_enabled && req.uri().path() == contract::PATH {
+    if cfg.contract_route_enabled && req.uri().path() == linkhub_contract::ROUTE {
         return contract::run(&env, &req).await;
     }
     let deps = IngestDeps { sql: &sql, blobs: &blobs, queue: &queue, sys: &WorkerSystem };

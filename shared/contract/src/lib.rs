@@ -34,6 +34,54 @@ impl Report {
     }
 }
 
+/// The test-only route (enabled by `CONTRACT_ROUTE=enabled`) through which a deployed adapter
+/// runs these suites against its real bindings and answers the [`Report`] as JSON.
+pub const ROUTE: &str = "/api/v1/ingestion/_contract";
+
+/// One adapter's ports, as the contract route sees them. `http` is `None` where the component
+/// serving the route may not call out (Spin's ingest component); the `http` suite is then skipped.
+pub struct Ports<'a, S, K, B, Q, H> {
+    pub sql: &'a S,
+    pub kv: &'a K,
+    pub blobs: &'a B,
+    pub queue: &'a Q,
+    pub http: Option<&'a H>,
+}
+
+/// Runs the suites named by the route's query (`suites=sql,kv,blobs,queue,http`, all by
+/// default; `sandbox=<origin>` for the http suite). `tag` keeps runs apart in shared storage.
+pub async fn run_requested<S: Sql, K: Kv, B: Blobs, Q: Queue, H: Http>(
+    query: Option<&str>,
+    tag: &str,
+    ports: Ports<'_, S, K, B, Q, H>,
+) -> Report {
+    let param = |name: &str| {
+        query
+            .unwrap_or("")
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+            .map(|v| v.replace("%3A", ":").replace("%2F", "/"))
+    };
+    let sandbox = param("sandbox").unwrap_or_default();
+    let suites = param("suites").unwrap_or_else(|| "sql,kv,blobs,queue,http".to_owned());
+    let mut report = Report::default();
+    for suite in suites.split(',') {
+        match suite {
+            "sql" => sql_suite(ports.sql, tag, &mut report).await,
+            "kv" => kv_suite(ports.kv, tag, &mut report).await,
+            "blobs" => blobs_suite(ports.blobs, tag, &mut report).await,
+            "queue" => queue_suite(ports.queue, Topic::Metadata, &mut report).await,
+            "http" => {
+                if let Some(http) = ports.http {
+                    http_suite(http, &sandbox, &mut report).await;
+                }
+            }
+            _ => {}
+        }
+    }
+    report
+}
+
 fn ensure(cond: bool, msg: impl FnOnce() -> String) -> Result<(), String> {
     if cond { Ok(()) } else { Err(msg()) }
 }

@@ -33,7 +33,7 @@ pub struct Config {
 }
 
 /// Every name read, for the README and for platforms that must declare variables up front.
-pub const VARIABLES: [&str; 15] = [
+pub const VARIABLES: [&str; 16] = [
     "JWT_SECRET",
     "JWT_ISSUER",
     "JWT_AUDIENCE",
@@ -49,6 +49,7 @@ pub const VARIABLES: [&str; 15] = [
     "AUTH_LIMIT_PER_CLIENT_PER_MINUTE",
     "CORS_ALLOWED_ORIGINS",
     "DRAIN_TOKEN",
+    "CONTRACT_ROUTE",
 ];
 
 impl Config {
@@ -93,5 +94,25 @@ impl Config {
     pub fn retry_delay(&self, attempt: u32) -> u32 {
         let exp = attempt.saturating_sub(1).min(16);
         self.retry_base_delay_seconds.saturating_mul(1 << exp).min(self.retry_max_delay_seconds)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    /// Spin asks for each name in `VARIABLES` up front; a name read here but missing there would
+    /// silently keep its default on Spin.
+    #[test]
+    fn every_name_read_is_listed_in_variables() {
+        let asked = RefCell::new(Vec::new());
+        let _ = Config::from_lookup(|name| {
+            asked.borrow_mut().push(name.to_owned());
+            None
+        });
+        for name in asked.into_inner() {
+            assert!(VARIABLES.contains(&name.as_str()), "{name} is read but not in VARIABLES");
+        }
     }
 }

@@ -39,6 +39,13 @@ pub async fn objects() -> Result<KvBlobs, CoreResponse> {
     KvBlobs::open(labels::OBJECTS).await.map_err(unavailable)
 }
 
+/// The caller's IP address from `spin-client-addr` (`ip:port`), which Spin sets on every
+/// incoming request, replacing any the caller sent.
+pub fn client_address(req: &CoreRequest) -> Option<String> {
+    let addr = api::header(req, "spin-client-addr")?;
+    addr.parse::<std::net::SocketAddr>().map(|a| a.ip().to_string()).ok().or_else(|| Some(addr.to_owned()))
+}
+
 /// An error response for a port failure (details go to the log, not the body).
 pub fn unavailable(e: PortError) -> CoreResponse {
     api::error(&ApiError::from(e))
@@ -101,4 +108,25 @@ pub async fn deliver(component: &str, delivery: &Delivery) -> StageOutcome {
         return StageOutcome::RetryAfter(5);
     }
     serde_json::from_slice(resp.body()).unwrap_or(StageOutcome::RetryAfter(5))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::client_address;
+
+    fn req(headers: &[(&str, &str)]) -> linkhub_core::api::Request {
+        let mut b = http::Request::builder().uri("/api/v1/auth/login");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(Vec::new()).unwrap()
+    }
+
+    #[test]
+    fn the_client_is_spins_address_not_a_header_the_caller_sets() {
+        assert_eq!(client_address(&req(&[("spin-client-addr", "203.0.113.9:51234")])).as_deref(), Some("203.0.113.9"));
+        assert_eq!(client_address(&req(&[("spin-client-addr", "[2001:db8::1]:443")])).as_deref(), Some("2001:db8::1"));
+        assert_eq!(client_address(&req(&[("cf-connecting-ip", "198.51.100.1")])), None);
+    }
 }

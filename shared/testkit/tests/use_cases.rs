@@ -26,6 +26,23 @@ fn tokens_expire_with_at_most_sixty_seconds_of_tolerance() {
     assert_eq!((r.status, r.code().as_str()), (401, "unauthorized"));
 }
 
+#[test]
+fn auth_attempts_are_limited_per_client_address_in_one_minute_windows() {
+    let app = TestApp::with_config(&[("AUTH_LIMIT_PER_CLIENT_PER_MINUTE", "3")]);
+    let login = |ip: &str| {
+        let body = json!({"email": "nobody@example.com", "password": "wrong password here"});
+        app.call("POST", "/api/v1/auth/login", None, &[("cf-connecting-ip", ip)], Some(&body))
+    };
+    for _ in 0..3 {
+        assert_eq!(login("198.51.100.1").status, 401);
+    }
+    let limited = login("198.51.100.1");
+    assert_eq!((limited.status, limited.code().as_str()), (429, "rate_limited"));
+    assert_eq!(login("198.51.100.2").status, 401, "another client has its own budget");
+    app.sys.advance_ms(60_000);
+    assert_eq!(login("198.51.100.1").status, 401, "a new window");
+}
+
 fn forge(claims: JWTClaims<NoCustomClaims>, secret: &str) -> String {
     HS256Key::from_bytes(secret.as_bytes()).authenticate(claims).unwrap()
 }

@@ -3,7 +3,7 @@
 //! `/media/...` to the thumbnailer over Spin's local service chaining.
 
 use linkhub_core::api::gateway::{self, Action, GatewayDeps, Service};
-use linkhub_spin::component::{Answer, chain, kv, request, respond, sql};
+use linkhub_spin::component::{Answer, chain, client_address, kv, request, respond, sql};
 use linkhub_spin::{SpinSystem, config};
 use spin_sdk::http::{IntoResponse, Request};
 use spin_sdk::http_service;
@@ -16,7 +16,8 @@ async fn handle(req: Request) -> impl IntoResponse {
 async fn run(req: Request) -> Answer {
     let cfg = config().await;
     let (req, sql, kv) = (request(req).await?, sql().await?, kv().await?);
-    let deps = GatewayDeps { sql: &sql, kv: &kv, sys: &SpinSystem, cfg: &cfg };
+    let client = client_address(&req);
+    let deps = GatewayDeps { sql: &sql, kv: &kv, sys: &SpinSystem, cfg: &cfg, client: client.as_deref() };
     let (ctx, action) = gateway::route(&deps, req).await;
     let resp = match action {
         Action::Respond(r) => r,

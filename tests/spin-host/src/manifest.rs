@@ -129,7 +129,10 @@ impl App {
                     variables.insert(name.clone(), v);
                 }
                 None if var.required => {
-                    return Err(format!("variable {name} is required: set SPIN_VARIABLE_{}", name.to_ascii_uppercase()));
+                    return Err(format!(
+                        "variable {name} is required: set SPIN_VARIABLE_{}",
+                        name.to_ascii_uppercase()
+                    ));
                 }
                 None => {}
             }

@@ -18,6 +18,9 @@ pub struct GatewayDeps<'a, S, K, Y> {
     pub kv: &'a K,
     pub sys: &'a Y,
     pub cfg: &'a Config,
+    /// The caller's network address as the platform reports it (Cloudflare's `cf-connecting-ip`,
+    /// Spin's `spin-client-addr`), never a header the caller chose: it keys per-client limits.
+    pub client: Option<&'a str>,
 }
 
 /// The function a request belongs to.
@@ -105,8 +108,8 @@ fn allowed_origin(cfg: &Config, origin: Option<&str>) -> Option<String> {
     cfg.cors_allowed_origins.iter().find(|o| o.as_str() == origin).cloned()
 }
 
-fn client_address(req: &Request) -> String {
-    header(req, "cf-connecting-ip").unwrap_or("unknown").to_owned()
+fn client_address<'a, S, K, Y>(d: &GatewayDeps<'a, S, K, Y>) -> &'a str {
+    d.client.unwrap_or("unknown")
 }
 
 async fn dispatch<S: Sql, K: Kv, Y: System>(
@@ -124,12 +127,12 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(
         (Method::GET, "/healthz") => respond(health(d).await),
         (Method::GET, "/api/v1/openapi.json") => respond(super::openapi::response()),
         (Method::POST, "/api/v1/auth/signup") => {
-            limit_auth(d, &req).await?;
+            limit_auth(d).await?;
             let out = accounts::signup(d.sql, d.sys, d.cfg, parse_json(&req)?).await?;
             respond(json(StatusCode::CREATED, &out))
         }
         (Method::POST, "/api/v1/auth/login") => {
-            limit_auth(d, &req).await?;
+            limit_auth(d).await?;
             let out = accounts::login(d.sql, d.sys, d.cfg, parse_json(&req)?).await?;
             respond(json(StatusCode::OK, &out))
         }
@@ -161,7 +164,7 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(
                 ratelimit::hit(
                     d.sql,
                     d.sys,
-                    &format!("submit:client:{}", client_address(&req)),
+                    &format!("submit:client:{}", client_address(d)),
                     d.cfg.submit_limit_per_client_per_minute,
                 )
                 .await?;
@@ -183,8 +186,8 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(
 }
 
 /// Signups and logins per client address: a brake on credential stuffing.
-async fn limit_auth<S: Sql, K: Kv, Y: System>(d: &GatewayDeps<'_, S, K, Y>, req: &Request) -> ApiResult<()> {
-    let bucket = format!("auth:{}", client_address(req));
+async fn limit_auth<S: Sql, K: Kv, Y: System>(d: &GatewayDeps<'_, S, K, Y>) -> ApiResult<()> {
+    let bucket = format!("auth:{}", client_address(d));
     ratelimit::hit(d.sql, d.sys, &bucket, d.cfg.auth_limit_per_client_per_minute).await
 }
 

@@ -95,7 +95,9 @@ impl TestApp {
             b = b.header(*k, *v);
         }
         let req = b.body(body.map(|v| v.to_string().into_bytes()).unwrap_or_default()).unwrap();
-        let deps = GatewayDeps { sql: &self.sql, kv: &self.kv, sys: &self.sys, cfg: &self.cfg };
+        // As on Cloudflare, whose edge sets this header for every request.
+        let client = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("cf-connecting-ip")).map(|(_, v)| *v);
+        let deps = GatewayDeps { sql: &self.sql, kv: &self.kv, sys: &self.sys, cfg: &self.cfg, client };
         let (ctx, action) = block_on(gateway::route(&deps, req));
         let resp = match action {
             Action::Respond(r) => r,

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The same end-to-end scenarios as on workerd, against the Spin components in the test host
+# (scripts/spin-stack.sh), on their own ports and a fresh state directory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export SPIN_PORT=8796 SPIN_SANDBOX_PORT=8798 SPIN_STATE_DIR=target/spin-e2e-state SPIN_CONTRACT_ROUTE=enabled
+export SPIN_VARIABLE_SUBMIT_LIMIT_PER_SELLER_PER_MINUTE=20 SPIN_VARIABLE_SUBMIT_LIMIT_PER_CLIENT_PER_MINUTE=10000
+export SPIN_VARIABLE_AUTH_LIMIT_PER_CLIENT_PER_MINUTE=10000
+source scripts/spin-stack.sh
+rm -rf "$SPIN_STATE_DIR"
+trap 'stop_spin_stack' EXIT
+start_spin_stack
+# Spin's ingest component may not call out, so the http contract suite runs on workerd only.
+CONTRACT_SUITES=sql,kv,blobs,queue LINKHUB_URL="http://127.0.0.1:$SPIN_PORT" SANDBOX_URL="http://127.0.0.1:$SPIN_SANDBOX_PORT" \
+  cargo test -p linkhub-e2e --quiet -- --test-threads=4

@@ -1,4 +1,4 @@
-use crate::support::{FIXTURES, Hub, video_url};
+use crate::support::{FIXTURES, Hub, assert_metadata_done, video_url};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -17,7 +17,7 @@ fn a_video_reaches_metadata_ready_with_its_cover_in_r2() {
     ] {
         let job = job_id(&hub.submit(&token, &video_url(id)).json());
         let done = hub.wait_settled(&token, &job);
-        assert_eq!(done["status"], "metadata_ready", "{done:#}");
+        assert_metadata_done(&done);
         assert_eq!(done["stages"]["metadata"]["state"], "done");
         assert_eq!(done["video_id"], id);
         let fixture: Value =
@@ -45,11 +45,11 @@ fn short_links_are_resolved_hop_by_hop() {
     // vt -> www.tiktok.com/t -> video: two hops.
     let chain = job_id(&hub.submit(&token, "https://vt.tiktok.com/ZSdef5678/").json());
     let one = hub.wait_settled(&token, &one);
-    assert_eq!(one["status"], "metadata_ready", "{one:#}");
+    assert_metadata_done(&one);
     assert_eq!(one["video_id"], "7301000000000000001");
     assert_eq!(one["canonical_url"], "https://www.tiktok.com/@glowbykemi/video/7301000000000000001");
     let chain = hub.wait_settled(&token, &chain);
-    assert_eq!(chain["status"], "metadata_ready", "{chain:#}");
+    assert_metadata_done(&chain);
     assert_eq!(chain["video_id"], "7301000000000000002");
 }
 
@@ -69,7 +69,7 @@ fn throttled_oembed_is_retried_with_backoff_until_it_answers() {
     // Fixture 4 answers 429 twice (per sandbox process), then normally.
     let job = job_id(&hub.submit(&token, &video_url("7301000000000000004")).json());
     let done = hub.wait_settled(&token, &job);
-    assert_eq!(done["status"], "metadata_ready", "{done:#}");
+    assert_metadata_done(&done);
     assert!(done["stages"]["metadata"]["attempts"].as_i64().unwrap() >= 2, "{done:#}");
 }
 
@@ -121,7 +121,7 @@ fn a_slow_upstream_still_completes() {
     let (token, _) = hub.seller();
     let job = job_id(&hub.submit(&token, &video_url("7301000000000000008")).json());
     let done = hub.wait_settled(&token, &job);
-    assert_eq!(done["status"], "metadata_ready", "{done:#}");
+    assert_metadata_done(&done);
 }
 
 #[test]

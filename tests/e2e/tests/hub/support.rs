@@ -123,13 +123,21 @@ impl Hub {
         }
     }
 
+    /// Waits until the metadata stage is done or the job failed. The later stages may already
+    /// have run by then (the job `ready`): how soon depends on the platform's queue or drain.
     pub fn wait_settled(&self, token: &str, job_id: &str) -> Value {
         self.wait_job(token, job_id, Duration::from_secs(60), |j| {
-            j["status"] == "metadata_ready" || j["status"] == "failed"
+            j["stages"]["metadata"]["state"] == "done" || j["status"] == "failed"
         })
     }
 }
 
 pub fn video_url(id: &str) -> String {
     format!("https://www.tiktok.com/@e2e.shop/video/{id}")
+}
+
+/// The metadata stage finished for this job (which may have moved on to `ready` since).
+pub fn assert_metadata_done(job: &Value) {
+    assert_eq!(job["stages"]["metadata"]["state"], "done", "{job:#}");
+    assert!(job["status"] == "metadata_ready" || job["status"] == "ready", "{job:#}");
 }

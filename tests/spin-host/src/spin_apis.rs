@@ -7,6 +7,7 @@
 use crate::bindings::spin::key_value::key_value as kv;
 use crate::bindings::spin::sqlite::sqlite as sq;
 use crate::bindings::spin::variables::variables as vars;
+use crate::manifest::ComponentSpec;
 use crate::runtime::Ctx;
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use std::path::{Path, PathBuf};
@@ -82,9 +83,14 @@ impl kv::Host for Ctx {}
 impl kv::HostStore for Ctx {}
 impl vars::Host for Ctx {}
 
+/// Spin's rule: a component opens only the databases its manifest entry lists.
+pub fn may_open_database(spec: &ComponentSpec, label: &str) -> Result<(), sq::Error> {
+    if spec.sqlite_databases.iter().any(|d| d == label) { Ok(()) } else { Err(sq::Error::AccessDenied) }
+}
+
 fn open_database(ctx: &mut Ctx, label: &str) -> wasmtime::Result<Result<Resource<SqliteConnection>, sq::Error>> {
-    if !ctx.component.sqlite_databases.iter().any(|d| d == label) {
-        return Ok(Err(sq::Error::AccessDenied));
+    if let Err(e) = may_open_database(&ctx.component, label) {
+        return Ok(Err(e));
     }
     match ctx.stores.database(label) {
         Ok(conn) => Ok(Ok(ctx.table.push(SqliteConnection(conn))?)),
@@ -210,17 +216,75 @@ fn store_label(ctx: &Ctx, res: &Resource<KvStore>) -> wasmtime::Result<String> {
     Ok(ctx.table.get(res)?.0.clone())
 }
 
-/// Runs `f` on the key-value database for the store behind `res`.
+/// Runs `f` on the host's stores with the label of the store behind `res`.
 fn with_kv<R>(
     accessor: &Accessor<Ctx, SpinApis>,
     res: &Resource<KvStore>,
-    f: impl FnOnce(&rusqlite::Connection, &str) -> rusqlite::Result<R>,
+    f: impl FnOnce(&Stores, &str) -> Result<R, kv::Error>,
 ) -> wasmtime::Result<Result<R, kv::Error>> {
     accessor.with(|mut a| {
         let ctx = a.get();
         let label = store_label(ctx, res)?;
-        Ok(ctx.stores.kv(|conn| f(conn, &label)))
+        Ok(f(&ctx.stores, &label))
     })
+}
+
+/// Key-value operations, one SQL statement each (every store in one table, keyed by label).
+impl Stores {
+    pub fn kv_get(&self, store: &str, key: &str) -> Result<Option<Vec<u8>>, kv::Error> {
+        self.kv(|c| {
+            let mut stmt = c.prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?;
+            let mut rows = stmt.query((store, key))?;
+            rows.next()?.map(|r| r.get::<_, Vec<u8>>(0)).transpose()
+        })
+    }
+
+    pub fn kv_set(&self, store: &str, key: &str, value: &[u8]) -> Result<(), kv::Error> {
+        self.kv(|c| {
+            c.prepare_cached(
+                "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute((store, key, value))
+            .map(|_| ())
+        })
+    }
+
+    pub fn kv_delete(&self, store: &str, key: &str) -> Result<(), kv::Error> {
+        self.kv(|c| {
+            c.prepare_cached("DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+                .execute((store, key))
+                .map(|_| ())
+        })
+    }
+
+    pub fn kv_exists(&self, store: &str, key: &str) -> Result<bool, kv::Error> {
+        self.kv(|c| {
+            c.prepare_cached("SELECT 1 FROM spin_key_value WHERE store = ?1 AND key = ?2")?.exists((store, key))
+        })
+    }
+
+    pub fn kv_keys(&self, store: &str) -> Result<Vec<String>, kv::Error> {
+        self.kv(|c| {
+            let mut stmt = c.prepare_cached("SELECT key FROM spin_key_value WHERE store = ?1 ORDER BY key")?;
+            stmt.query_map([store], |r| r.get::<_, String>(0))?.collect()
+        })
+    }
+}
+
+/// Spin's rule: a component opens only the stores its manifest entry lists.
+pub fn may_open_store(spec: &ComponentSpec, label: &str) -> Result<(), kv::Error> {
+    if spec.key_value_stores.iter().any(|s| s == label) { Ok(()) } else { Err(kv::Error::AccessDenied) }
+}
+
+/// A component's variable: lower-case names only, and only those its manifest entry lists.
+pub fn variable(spec: &ComponentSpec, name: String) -> Result<String, vars::Error> {
+    let valid = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid {
+        return Err(vars::Error::InvalidName(name));
+    }
+    spec.variables.get(&name).cloned().ok_or(vars::Error::Undefined(name))
 }
 
 impl kv::HostStoreWithStore<Ctx> for SpinApis {
@@ -234,10 +298,10 @@ impl kv::HostStoreWithStore<Ctx> for SpinApis {
     ) -> wasmtime::Result<Result<Resource<KvStore>, kv::Error>> {
         accessor.with(|mut a| {
             let ctx = a.get();
-            if !ctx.component.key_value_stores.contains(&label) {
-                return Ok(Err(kv::Error::AccessDenied));
+            match may_open_store(&ctx.component, &label) {
+                Ok(()) => Ok(Ok(ctx.table.push(KvStore(label))?)),
+                Err(e) => Ok(Err(e)),
             }
-            Ok(Ok(ctx.table.push(KvStore(label))?))
         })
     }
 
@@ -246,11 +310,7 @@ impl kv::HostStoreWithStore<Ctx> for SpinApis {
         store: Resource<KvStore>,
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, kv::Error>> {
-        with_kv(accessor, &store, |c, label| {
-            let mut stmt = c.prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?;
-            let mut rows = stmt.query((label, &key))?;
-            rows.next()?.map(|r| r.get::<_, Vec<u8>>(0)).transpose()
-        })
+        with_kv(accessor, &store, |s, label| s.kv_get(label, &key))
     }
 
     async fn set(
@@ -259,11 +319,7 @@ impl kv::HostStoreWithStore<Ctx> for SpinApis {
         key: String,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), kv::Error>> {
-        with_kv(accessor, &store, |c, label| {
-            c.prepare_cached("INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3) ON CONFLICT (store, key) DO UPDATE SET value = excluded.value")?
-                .execute((label, &key, &value))
-                .map(|_| ())
-        })
+        with_kv(accessor, &store, |s, label| s.kv_set(label, &key, &value))
     }
 
     async fn delete(
@@ -271,11 +327,7 @@ impl kv::HostStoreWithStore<Ctx> for SpinApis {
         store: Resource<KvStore>,
         key: String,
     ) -> wasmtime::Result<Result<(), kv::Error>> {
-        with_kv(accessor, &store, |c, label| {
-            c.prepare_cached("DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2")?
-                .execute((label, &key))
-                .map(|_| ())
-        })
+        with_kv(accessor, &store, |s, label| s.kv_delete(label, &key))
     }
 
     async fn exists(
@@ -283,19 +335,14 @@ impl kv::HostStoreWithStore<Ctx> for SpinApis {
         store: Resource<KvStore>,
         key: String,
     ) -> wasmtime::Result<Result<bool, kv::Error>> {
-        with_kv(accessor, &store, |c, label| {
-            c.prepare_cached("SELECT 1 FROM spin_key_value WHERE store = ?1 AND key = ?2")?.exists((label, &key))
-        })
+        with_kv(accessor, &store, |s, label| s.kv_exists(label, &key))
     }
 
     async fn get_keys(
         accessor: &Accessor<Ctx, Self>,
         store: Resource<KvStore>,
     ) -> wasmtime::Result<(StreamReader<String>, FutureReader<Result<(), kv::Error>>)> {
-        let keys = with_kv(accessor, &store, |c, label| {
-            let mut stmt = c.prepare_cached("SELECT key FROM spin_key_value WHERE store = ?1 ORDER BY key")?;
-            stmt.query_map([label], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()
-        })?;
+        let keys = with_kv(accessor, &store, |s, label| s.kv_keys(label))?;
         accessor.with(|mut a| {
             let (keys, result) = match keys {
                 Ok(k) => (k, Ok(())),
@@ -311,14 +358,75 @@ impl kv::HostStoreWithStore<Ctx> for SpinApis {
 
 impl vars::HostWithStore<Ctx> for SpinApis {
     async fn get(accessor: &Accessor<Ctx, Self>, name: String) -> wasmtime::Result<Result<String, vars::Error>> {
-        accessor.with(|mut a| {
-            let ctx = a.get();
-            let valid = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-                && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-            if !valid {
-                return Ok(Err(vars::Error::InvalidName(name)));
-            }
-            Ok(ctx.component.variables.get(&name).cloned().ok_or(vars::Error::Undefined(name)))
-        })
+        accessor.with(|mut a| Ok(variable(&a.get().component, name)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn spec() -> ComponentSpec {
+        ComponentSpec {
+            name: "c".into(),
+            source: PathBuf::from("c.wasm"),
+            sqlite_databases: vec!["default".into()],
+            key_value_stores: vec!["objects".into()],
+            allowed_outbound_hosts: Vec::new(),
+            variables: BTreeMap::from([("drain_token".to_owned(), "t".to_owned())]),
+            files: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn components_reach_only_what_their_manifest_entry_lists() {
+        let spec = spec();
+        assert!(may_open_store(&spec, "objects").is_ok());
+        assert!(matches!(may_open_store(&spec, "default"), Err(kv::Error::AccessDenied)));
+        assert!(may_open_database(&spec, "default").is_ok());
+        assert!(matches!(may_open_database(&spec, "other"), Err(sq::Error::AccessDenied)));
+        assert_eq!(variable(&spec, "drain_token".into()).unwrap(), "t");
+        assert!(matches!(variable(&spec, "jwt_secret".into()), Err(vars::Error::Undefined(_))));
+        assert!(matches!(variable(&spec, "DRAIN_TOKEN".into()), Err(vars::Error::InvalidName(_))));
+    }
+
+    #[test]
+    fn key_value_stores_are_apart_and_persist_across_opens() {
+        let dir = std::env::temp_dir().join(format!("spin-host-kv-{}", std::process::id()));
+        let stores = Stores::open(&dir).unwrap();
+        stores.kv_set("a", "k", b"one").unwrap();
+        stores.kv_set("b", "k", b"two").unwrap();
+        stores.kv_set("a", "k", b"uno").unwrap();
+        assert_eq!(stores.kv_get("a", "k").unwrap().as_deref(), Some(&b"uno"[..]));
+        assert_eq!(stores.kv_get("b", "k").unwrap().as_deref(), Some(&b"two"[..]));
+        assert_eq!(stores.kv_keys("a").unwrap(), vec!["k".to_owned()]);
+        stores.kv_delete("a", "k").unwrap();
+        assert!(!stores.kv_exists("a", "k").unwrap() && stores.kv_exists("b", "k").unwrap());
+        drop(stores);
+        let reopened = Stores::open(&dir).unwrap();
+        assert_eq!(reopened.kv_get("b", "k").unwrap().as_deref(), Some(&b"two"[..]));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn statements_return_columns_rows_and_sqlite_errors() {
+        let dir = std::env::temp_dir().join(format!("spin-host-sql-{}", std::process::id()));
+        let stores = Stores::open(&dir).unwrap();
+        let conn = stores.database("default").unwrap();
+        run(&conn, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, score REAL, raw BLOB)", vec![]).unwrap();
+        let params = vec![sq::Value::Integer(1), sq::Value::Text("é".into()), sq::Value::Real(1.5), sq::Value::Null];
+        run(&conn, "INSERT INTO t VALUES (?, ?, ?, ?)", params).unwrap();
+        assert_eq!(conn.changes(), 1);
+        let q = run(&conn, "SELECT id, name, score, raw FROM t WHERE id = ?", vec![sq::Value::Integer(1)]).unwrap();
+        assert_eq!(q.columns, ["id", "name", "score", "raw"]);
+        assert!(
+            matches!(q.rows[0].values[..], [sq::Value::Integer(1), sq::Value::Text(ref n), sq::Value::Real(_), sq::Value::Null] if n == "é")
+        );
+        let dup = run(&conn, "INSERT INTO t (id) VALUES (1)", vec![]).unwrap_err();
+        assert!(matches!(dup, sq::Error::Io(ref m) if m.contains("UNIQUE constraint")), "{dup:?}");
+        assert!(matches!(stores.database("../etc"), Err(sq::Error::NoSuchDatabase)));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -22,6 +22,7 @@ dev: setup build
 
 # The Spin build in the test host (no Spin install needed); `spin build && spin up` with Spin 4.
 spin-up: setup build
+	cargo build -p $(HOST)
 	bash scripts/spin-up.sh
 
 test: setup lint unit eval build e2e sizes
@@ -31,7 +32,6 @@ setup:
 
 build:
 	cargo build -p linkhub-sandbox
-	cargo build -p $(HOST)
 	bash scripts/build-workers.sh
 	bash scripts/build-spin.sh
 
@@ -49,6 +49,7 @@ unit:
 # The same scenarios on both platforms: workerd, then the Spin components in the test host.
 e2e:
 	bash scripts/e2e.sh
+	cargo build -p $(HOST)
 	bash scripts/e2e-spin.sh
 
 sizes:

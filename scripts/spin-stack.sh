@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts the hub's Spin build locally: the sandbox (stand-in for TikTok) and the Spin components
 # of spin.toml in the test host (tests/spin-host: wasmtime 47, Spin's SQLite and key-value stores
-# as SQLite files under SPIN_STATE_DIR), which applies the migrations and calls the outbox drain
-# every 250 ms. Sourced by e2e-spin.sh and `make spin-up`; they choose ports and the state dir.
+# as SQLite files: the `default` ones under SPIN_STATE_DIR, the `objects` store where
+# runtime-config.toml puts it), which applies the migrations and calls the outbox drain every
+# 250 ms. Sourced by e2e-spin.sh and `make spin-up`; they choose ports and the state dir.
 set -euo pipefail
 
 : "${SPIN_PORT:=3000}" "${SPIN_SANDBOX_PORT:=8791}" "${SPIN_STATE_DIR:=.spin}" "${SPIN_CONTRACT_ROUTE:=disabled}"
@@ -23,9 +24,18 @@ start_spin_stack() {
   spin_log "starting sandbox on 127.0.0.1:$SPIN_SANDBOX_PORT"
   SANDBOX_ADDR="127.0.0.1:$SPIN_SANDBOX_PORT" "$ROOT/target/debug/linkhub-sandbox" >"$ROOT/target/spin-sandbox.log" 2>&1 &
   SPIN_PIDS+=($!)
-  spin_log "starting the Spin components on 127.0.0.1:$SPIN_PORT (state in $SPIN_STATE_DIR)"
+  # As with `spin up --runtime-config-file runtime-config.toml`. Spin takes a relative store path
+  # in that file from the file's directory (.spin/ beside spin.toml); for a state directory of its
+  # own (the e2e run), a copy of the file in it keeps that run's stores there too.
+  local runtime_config=runtime-config.toml
+  if [ "$SPIN_STATE_DIR" != .spin ]; then
+    (cd "$ROOT" && mkdir -p "$SPIN_STATE_DIR" && cp runtime-config.toml "$SPIN_STATE_DIR/runtime-config.toml")
+    runtime_config="$SPIN_STATE_DIR/runtime-config.toml"
+  fi
+  spin_log "starting the Spin components on 127.0.0.1:$SPIN_PORT (state in $SPIN_STATE_DIR, runtime config $runtime_config)"
   (cd "$ROOT" && exec "$ROOT/target/debug/linkhub-spin-host" --manifest spin.toml --listen "127.0.0.1:$SPIN_PORT" \
-      --state-dir "$SPIN_STATE_DIR" --migrate --drain-every-ms 250 >"$ROOT/target/spin-host.log" 2>&1) &
+      --state-dir "$SPIN_STATE_DIR" --runtime-config-file "$runtime_config" --migrate --drain-every-ms 250 \
+      >"$ROOT/target/spin-host.log" 2>&1) &
   SPIN_PIDS+=($!)
   local deadline=$((SECONDS + 90))
   until curl -fsS "http://127.0.0.1:$SPIN_PORT/healthz" >/dev/null 2>&1; do

@@ -1,7 +1,13 @@
-//! `linkhub-spin-check COMPONENT.wasm...`: lists each component's top-level imports and exports
-//! and fails if one imports an interface outside what Spin 4 provides, or exports anything but
-//! `wasi:http/handler@0.3.0` (the HTTP trigger's entry point).
+//! `linkhub-spin-check [--manifest spin.toml] [--runtime-config runtime-config.toml] COMPONENT.wasm...`:
+//! lists each component's top-level imports and exports and fails if one imports an interface
+//! outside what Spin 4 provides, or exports anything but `wasi:http/handler@0.3.0` (the HTTP
+//! trigger's entry point); and fails if a component in the manifest names a key-value store or
+//! SQLite database label that neither `default` nor the runtime config file provides (see
+//! [`labels`]).
 
+mod labels;
+
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use wasmparser::{Parser, Payload};
 
@@ -59,9 +65,59 @@ fn surface(bytes: &[u8]) -> Result<(Vec<String>, Vec<String>), String> {
     Ok((imports, exports))
 }
 
+/// Checks the manifest's store and database labels against the runtime config file.
+fn check_labels(manifest: &Path, runtime_config: &Path) -> bool {
+    let manifest_text = match std::fs::read_to_string(manifest) {
+        Ok(t) => t,
+        Err(e) => {
+            println!("FAIL {}: {e}", manifest.display());
+            return false;
+        }
+    };
+    // No file: only `default` is defined, as for `spin up` without --runtime-config-file.
+    let runtime_text = std::fs::read_to_string(runtime_config).ok();
+    let name = match runtime_text {
+        Some(_) => runtime_config.display().to_string(),
+        None => format!("{} (not found)", runtime_config.display()),
+    };
+    match labels::check(&manifest_text, runtime_text.as_deref(), &name) {
+        Ok(problems) if problems.is_empty() => {
+            println!("ok {}: every store and database label is `default` or declared in {name}", manifest.display());
+            true
+        }
+        Ok(problems) => {
+            println!("FAIL {}: store and database labels", manifest.display());
+            for p in problems {
+                println!("  {p}");
+            }
+            false
+        }
+        Err(e) => {
+            println!("FAIL {e}");
+            false
+        }
+    }
+}
+
 fn main() -> ExitCode {
-    let mut ok = true;
-    for path in std::env::args().skip(1) {
+    let (mut manifest, mut runtime_config) = (PathBuf::from("spin.toml"), PathBuf::from("runtime-config.toml"));
+    let mut components = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--manifest" | "--runtime-config" => {
+                let Some(value) = args.next() else {
+                    eprintln!("{arg} needs a path");
+                    return ExitCode::FAILURE;
+                };
+                let target = if arg == "--manifest" { &mut manifest } else { &mut runtime_config };
+                *target = PathBuf::from(value);
+            }
+            _ => components.push(arg),
+        }
+    }
+    let mut ok = check_labels(&manifest, &runtime_config);
+    for path in components {
         let (imports, exports) = match std::fs::read(&path).map_err(|e| e.to_string()).and_then(|b| surface(&b)) {
             Ok(s) => s,
             Err(e) => {

@@ -2,14 +2,17 @@
 //! and for trying the Spin build without a Spin install (none is published on the registries).
 //!
 //! It serves HTTP on `--listen`, keeps Spin's SQLite databases and key-value stores as SQLite
-//! files under `--state-dir`, can apply the migrations at start (`--migrate`) and, standing in
-//! for the scheduler a Spin deployment needs, calls the drain route every `--drain-every-ms`.
+//! files (the `default` ones under `--state-dir`, others where `--runtime-config-file` puts them;
+//! like Spin it refuses to start when a component names a label neither defines), can apply the
+//! migrations at start (`--migrate`) and, standing in for the scheduler a Spin deployment needs,
+//! calls the drain route every `--drain-every-ms`.
 
 mod bindings {
     include!(concat!(env!("OUT_DIR"), "/spin_bindings.rs"));
 }
 mod manifest;
 mod runtime;
+mod runtime_config;
 mod server;
 mod spin_apis;
 
@@ -26,9 +29,13 @@ struct Args {
     /// Address to serve on.
     #[arg(long, default_value = "127.0.0.1:3000")]
     listen: SocketAddr,
-    /// Where the SQLite databases and key-value stores live (Spin uses `.spin/`).
+    /// Where the `default` SQLite database and key-value store live (Spin uses `.spin/`).
     #[arg(long, default_value = ".spin")]
     state_dir: PathBuf,
+    /// Spin's runtime configuration file: the key-value stores and SQLite databases beyond
+    /// `default` (`[key_value_store.<label>]`, `[sqlite_database.<label>]`, type "spin").
+    #[arg(long)]
+    runtime_config_file: Option<PathBuf>,
     /// POST /internal/migrate (with the drain token) before serving.
     #[arg(long)]
     migrate: bool,
@@ -50,6 +57,7 @@ fn main() -> std::process::ExitCode {
         manifest: args.manifest,
         listen: args.listen,
         state_dir: args.state_dir,
+        runtime_config_file: args.runtime_config_file,
         migrate: args.migrate,
         drain_every: std::time::Duration::from_millis(args.drain_every_ms),
     };

@@ -2,6 +2,7 @@
 
 use crate::manifest::App;
 use crate::runtime::{HostError, MAX_BODY, Runtime};
+use crate::runtime_config::RuntimeConfig;
 use crate::spin_apis::Stores;
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, Limited};
@@ -17,6 +18,7 @@ pub struct Options {
     pub manifest: PathBuf,
     pub listen: SocketAddr,
     pub state_dir: PathBuf,
+    pub runtime_config_file: Option<PathBuf>,
     pub migrate: bool,
     pub drain_every: Duration,
 }
@@ -28,7 +30,16 @@ const DRAIN_BATCH: u64 = 50;
 
 pub async fn run(o: Options) -> Result<(), HostError> {
     let app = App::load(&o.manifest, |k| std::env::var(k).ok()).map_err(HostError)?;
-    let stores = Stores::open(&o.state_dir).map_err(HostError)?;
+    let config = RuntimeConfig::load(o.runtime_config_file.as_deref(), &o.state_dir).map_err(HostError)?;
+    // Spin checks the labels when it configures the app, before any component runs.
+    config.check(&app).map_err(|e| HostError(format!("failed to configure app: {e}")))?;
+    for (label, location) in &config.key_value_stores {
+        println!("[spin-host] key-value store {label}: {location}");
+    }
+    for (label, location) in &config.sqlite_databases {
+        println!("[spin-host] SQLite database {label}: {location}");
+    }
+    let stores = Stores::open(&config).map_err(HostError)?;
     let started = Instant::now();
     let runtime = Runtime::load(app, stores)?;
     println!(

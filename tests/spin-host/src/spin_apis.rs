@@ -1,16 +1,19 @@
-//! Spin's own interfaces, implemented the way Spin's default runtime config does: each SQLite
-//! database label is a SQLite file (one connection per `open`, so a component's transaction is
-//! its own), and every key-value store lives in one SQLite file, keyed by store label. Access is
-//! limited to what the component declares in spin.toml (`access-denied` otherwise); variables
-//! come from the component's `[component.x.variables]`.
+//! Spin's own interfaces, implemented the way Spin's `spin` store and database types do: each
+//! SQLite database label is a SQLite file (one connection per `open`, so a component's
+//! transaction is its own), each key-value store label a SQLite file with Spin's
+//! `spin_key_value` table, at the places the runtime configuration gives (see
+//! [`crate::runtime_config`]). Access is limited to what the component declares in spin.toml
+//! (`access-denied` otherwise); variables come from the component's `[component.x.variables]`.
 
 use crate::bindings::spin::key_value::key_value as kv;
 use crate::bindings::spin::sqlite::sqlite as sq;
 use crate::bindings::spin::variables::variables as vars;
 use crate::manifest::ComponentSpec;
 use crate::runtime::Ctx;
+use crate::runtime_config::{Location, RuntimeConfig};
 use rusqlite::types::{Value as SqlValue, ValueRef};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wasmtime::component::{Access, Accessor, FutureReader, HasData, Resource, StreamReader};
@@ -18,35 +21,69 @@ use wasmtime::component::{Access, Accessor, FutureReader, HasData, Resource, Str
 /// How long a statement waits for another connection's write lock before failing `io(...)`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The host's stores, shared by every instance.
+/// The host's stores, shared by every instance: one connection per key-value store label, and
+/// where each SQLite database label lives.
 pub struct Stores {
-    dir: PathBuf,
-    kv: Mutex<rusqlite::Connection>,
+    kv: BTreeMap<String, Mutex<rusqlite::Connection>>,
+    databases: BTreeMap<String, Location>,
 }
 
 impl Stores {
-    pub fn open(dir: &Path) -> Result<Arc<Self>, String> {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let kv = connect(&dir.join("key_value.db")).map_err(|e| format!("key-value store: {e}"))?;
-        kv.execute_batch(
-            "CREATE TABLE IF NOT EXISTS spin_key_value (store TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (store, key))",
-        )
-        .map_err(|e| format!("key-value store: {e}"))?;
-        Ok(Arc::new(Self { dir: dir.to_owned(), kv: Mutex::new(kv) }))
+    /// Opens every key-value store and creates the directories of every database the runtime
+    /// configuration defines.
+    pub fn open(config: &RuntimeConfig) -> Result<Arc<Self>, String> {
+        let mut kv = BTreeMap::new();
+        for (label, location) in &config.key_value_stores {
+            let conn = open_key_value(location).map_err(|e| format!("key-value store {label} ({location}): {e}"))?;
+            kv.insert(label.clone(), Mutex::new(conn));
+        }
+        for (label, location) in &config.sqlite_databases {
+            if let Location::File(path) = location {
+                create_parent(path).map_err(|e| format!("SQLite database {label} ({location}): {e}"))?;
+            }
+        }
+        Ok(Arc::new(Self { kv, databases: config.sqlite_databases.clone() }))
     }
 
     fn database(&self, label: &str) -> Result<rusqlite::Connection, sq::Error> {
-        let valid = !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !valid {
-            return Err(sq::Error::NoSuchDatabase);
+        let io = |e: rusqlite::Error| sq::Error::Io(e.to_string());
+        match self.databases.get(label) {
+            None => Err(sq::Error::NoSuchDatabase),
+            // Spin gives each connection to an in-memory database a new, empty one.
+            Some(Location::InMemory) => rusqlite::Connection::open_in_memory().map_err(io),
+            Some(Location::File(path)) => connect(path).map_err(io),
         }
-        connect(&self.dir.join(format!("sqlite_{label}.db"))).map_err(|e| sq::Error::Io(e.to_string()))
     }
 
-    fn kv<R>(&self, f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R>) -> Result<R, kv::Error> {
-        let conn = self.kv.lock().map_err(|_| kv::Error::Other("key-value store lock poisoned".into()))?;
+    fn kv<R>(&self, store: &str, f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R>) -> Result<R, kv::Error> {
+        let conn = self.kv.get(store).ok_or(kv::Error::NoSuchStore)?;
+        let conn = conn.lock().map_err(|_| kv::Error::Other("key-value store lock poisoned".into()))?;
         blocking(|| f(&conn)).map_err(|e| kv::Error::Other(e.to_string()))
     }
+}
+
+/// Creates the directory a store or database file goes in, as Spin does.
+fn create_parent(path: &Path) -> Result<(), String> {
+    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) => std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display())),
+        None => Ok(()),
+    }
+}
+
+/// A key-value store's connection, with Spin's table.
+fn open_key_value(location: &Location) -> Result<rusqlite::Connection, String> {
+    let conn = match location {
+        Location::InMemory => rusqlite::Connection::open_in_memory().map_err(|e| e.to_string())?,
+        Location::File(path) => {
+            create_parent(path)?;
+            connect(path).map_err(|e| e.to_string())?
+        }
+    };
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS spin_key_value (store TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (store, key))",
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(conn)
 }
 
 fn connect(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
@@ -229,10 +266,10 @@ fn with_kv<R>(
     })
 }
 
-/// Key-value operations, one SQL statement each (every store in one table, keyed by label).
+/// Key-value operations, one SQL statement each, in the store's own file (Spin's table, keyed by label).
 impl Stores {
     pub fn kv_get(&self, store: &str, key: &str) -> Result<Option<Vec<u8>>, kv::Error> {
-        self.kv(|c| {
+        self.kv(store, |c| {
             let mut stmt = c.prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?;
             let mut rows = stmt.query((store, key))?;
             rows.next()?.map(|r| r.get::<_, Vec<u8>>(0)).transpose()
@@ -240,7 +277,7 @@ impl Stores {
     }
 
     pub fn kv_set(&self, store: &str, key: &str, value: &[u8]) -> Result<(), kv::Error> {
-        self.kv(|c| {
+        self.kv(store, |c| {
             c.prepare_cached(
                 "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3) \
                  ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
@@ -251,7 +288,7 @@ impl Stores {
     }
 
     pub fn kv_delete(&self, store: &str, key: &str) -> Result<(), kv::Error> {
-        self.kv(|c| {
+        self.kv(store, |c| {
             c.prepare_cached("DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2")?
                 .execute((store, key))
                 .map(|_| ())
@@ -259,13 +296,13 @@ impl Stores {
     }
 
     pub fn kv_exists(&self, store: &str, key: &str) -> Result<bool, kv::Error> {
-        self.kv(|c| {
+        self.kv(store, |c| {
             c.prepare_cached("SELECT 1 FROM spin_key_value WHERE store = ?1 AND key = ?2")?.exists((store, key))
         })
     }
 
     pub fn kv_keys(&self, store: &str) -> Result<Vec<String>, kv::Error> {
-        self.kv(|c| {
+        self.kv(store, |c| {
             let mut stmt = c.prepare_cached("SELECT key FROM spin_key_value WHERE store = ?1 ORDER BY key")?;
             stmt.query_map([store], |r| r.get::<_, String>(0))?.collect()
         })
@@ -366,7 +403,20 @@ impl vars::HostWithStore<Ctx> for SpinApis {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use std::collections::BTreeMap;
+    use crate::runtime_config::{DEFAULT_KEY_VALUE_FILE, DEFAULT_SQLITE_FILE, Dirs};
+    use std::path::PathBuf;
+
+    /// A fresh directory with a runtime config declaring store `a` (a file under it, at
+    /// `stores/a.db`) and `b` (in memory) besides `default` (in its `state/`).
+    fn config(name: &str) -> (PathBuf, RuntimeConfig) {
+        let dir = std::env::temp_dir().join(format!("spin-host-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let state = dir.join("state");
+        let text =
+            "[key_value_store.a]\ntype = \"spin\"\npath = \"stores/a.db\"\n[key_value_store.b]\ntype = \"spin\"\n";
+        let config = RuntimeConfig::parse(text, &Dirs { config: &dir, cwd: &dir, state: &state }).unwrap();
+        (dir, config)
+    }
 
     fn spec() -> ComponentSpec {
         ComponentSpec {
@@ -393,28 +443,37 @@ mod tests {
     }
 
     #[test]
-    fn key_value_stores_are_apart_and_persist_across_opens() {
-        let dir = std::env::temp_dir().join(format!("spin-host-kv-{}", std::process::id()));
-        let stores = Stores::open(&dir).unwrap();
+    fn key_value_stores_are_apart_live_at_their_declared_paths_and_persist() {
+        let (dir, config) = config("kv");
+        let stores = Stores::open(&config).unwrap();
         stores.kv_set("a", "k", b"one").unwrap();
-        stores.kv_set("b", "k", b"two").unwrap();
+        stores.kv_set("default", "k", b"two").unwrap();
+        stores.kv_set("b", "k", b"three").unwrap();
         stores.kv_set("a", "k", b"uno").unwrap();
         assert_eq!(stores.kv_get("a", "k").unwrap().as_deref(), Some(&b"uno"[..]));
-        assert_eq!(stores.kv_get("b", "k").unwrap().as_deref(), Some(&b"two"[..]));
+        assert_eq!(stores.kv_get("default", "k").unwrap().as_deref(), Some(&b"two"[..]));
         assert_eq!(stores.kv_keys("a").unwrap(), vec!["k".to_owned()]);
+        assert!(matches!(stores.kv_get("undeclared", "k"), Err(kv::Error::NoSuchStore)));
         stores.kv_delete("a", "k").unwrap();
-        assert!(!stores.kv_exists("a", "k").unwrap() && stores.kv_exists("b", "k").unwrap());
+        assert!(!stores.kv_exists("a", "k").unwrap() && stores.kv_exists("default", "k").unwrap());
+        stores.kv_set("a", "kept", b"1").unwrap();
+        // Each store in its own file: the declared one beside the config, default in the state dir.
+        assert!(dir.join("stores/a.db").is_file());
+        assert!(dir.join("state").join(DEFAULT_KEY_VALUE_FILE).is_file());
         drop(stores);
-        let reopened = Stores::open(&dir).unwrap();
-        assert_eq!(reopened.kv_get("b", "k").unwrap().as_deref(), Some(&b"two"[..]));
+        let reopened = Stores::open(&config).unwrap();
+        assert_eq!(reopened.kv_get("default", "k").unwrap().as_deref(), Some(&b"two"[..]));
+        assert_eq!(reopened.kv_get("a", "kept").unwrap().as_deref(), Some(&b"1"[..]));
+        assert_eq!(reopened.kv_get("b", "k").unwrap(), None, "an in-memory store starts empty");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn statements_return_columns_rows_and_sqlite_errors() {
-        let dir = std::env::temp_dir().join(format!("spin-host-sql-{}", std::process::id()));
-        let stores = Stores::open(&dir).unwrap();
+        let (dir, config) = config("sql");
+        let stores = Stores::open(&config).unwrap();
         let conn = stores.database("default").unwrap();
+        assert!(dir.join("state").join(DEFAULT_SQLITE_FILE).is_file());
         run(&conn, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, score REAL, raw BLOB)", vec![]).unwrap();
         let params = vec![sq::Value::Integer(1), sq::Value::Text("é".into()), sq::Value::Real(1.5), sq::Value::Null];
         run(&conn, "INSERT INTO t VALUES (?, ?, ?, ?)", params).unwrap();
@@ -426,7 +485,7 @@ mod tests {
         );
         let dup = run(&conn, "INSERT INTO t (id) VALUES (1)", vec![]).unwrap_err();
         assert!(matches!(dup, sq::Error::Io(ref m) if m.contains("UNIQUE constraint")), "{dup:?}");
-        assert!(matches!(stores.database("../etc"), Err(sq::Error::NoSuchDatabase)));
+        assert!(matches!(stores.database("other"), Err(sq::Error::NoSuchDatabase)), "only defined labels open");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -3,26 +3,35 @@
 //! bindings. Static dashboard assets are served by Workers assets before this code runs.
 
 use linkhub_cloudflare::{
-    D1Sql, KvPort, WorkerSystem, bindings, config_from_env, from_core_response, to_core_request, to_worker_request,
+    D1Sql, KvPort, WorkerSystem, bindings, config, from_core_response, to_core_request, to_worker_request,
 };
-use linkhub_core::api::gateway::{self, Action, GatewayDeps, Service};
+use linkhub_core::api::gateway::{self, Action, GatewayDeps};
 use linkhub_core::api::{self, Response as CoreResponse};
+use linkhub_core::config::Role;
 use linkhub_core::error::ApiError;
 use worker::{Context, Env, Request, Response, Result, event};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let cfg = config_from_env(&env);
+    let cfg = match config(&env, &[Role::Gateway]) {
+        Ok(cfg) => cfg,
+        Err(refused) => return from_core_response(refused),
+    };
     let (sql, kv) = (D1Sql(env.d1(bindings::DB)?), KvPort(env.kv(bindings::KV)?));
-    let req = to_core_request(req).await?;
+    let req = match to_core_request(req).await {
+        Ok(req) => req,
+        Err(refused) => return from_core_response(refused),
+    };
     // Set by Cloudflare's edge for every request; a client cannot choose it.
     let client = api::header(&req, "cf-connecting-ip").map(str::to_owned);
     let deps = GatewayDeps { sql: &sql, kv: &kv, sys: &WorkerSystem, cfg: &cfg, client: client.as_deref() };
     let (ctx, action) = gateway::route(&deps, req).await;
     let resp = match action {
         Action::Respond(r) => r,
-        Action::Forward(Service::Ingest, r) => forward(&env, bindings::INGEST, r).await,
-        Action::Forward(Service::Media, r) => forward(&env, bindings::MEDIA, r).await,
+        Action::Forward(service, r) => match bindings::service(service) {
+            Some(binding) => forward(&env, binding, r).await,
+            None => api::error(&linkhub_core::routes::route_not_found()),
+        },
     };
     from_core_response(gateway::finish(&WorkerSystem, &cfg, &ctx, resp))
 }

@@ -2,19 +2,29 @@
 //! and its dead-letter consumer. Decisions live in `linkhub_core`; this maps them onto Workers.
 
 use linkhub_cloudflare::{
-    D1Sql, FetchHttp, QueuePort, R2Blobs, WorkerSystem, bindings, config_from_env, from_core_response, to_core_request,
+    D1Sql, FetchHttp, QueuePort, R2Blobs, WorkerSystem, bindings, config, from_core_response, to_core_request,
 };
 use linkhub_core::api::ingest::{self, IngestDeps};
+use linkhub_core::config::Role;
 use linkhub_core::stages::{StageOutcome, dead_letter, metadata};
 use worker::{Context, Env, MessageBatch, Request, Response, Result, event};
 
 mod contract;
 
+/// This Worker serves the ingestion routes and consumes the metadata queue.
+const ROLES: &[Role] = &[Role::Ingest, Role::Metadata];
+
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let cfg = config_from_env(&env);
+    let cfg = match config(&env, ROLES) {
+        Ok(cfg) => cfg,
+        Err(refused) => return from_core_response(refused),
+    };
     let (sql, blobs, queue) = (D1Sql(env.d1(bindings::DB)?), R2Blobs(env.bucket(bindings::BLOBS)?), QueuePort(&env));
-    let req = to_core_request(req).await?;
+    let req = match to_core_request(req).await {
+        Ok(req) => req,
+        Err(refused) => return from_core_response(refused),
+    };
     if cfg.contract_route_enabled && req.uri().path() == linkhub_contract::ROUTE {
         return contract::run(&env, &req).await;
     }
@@ -24,7 +34,11 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 
 #[event(queue)]
 async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> Result<()> {
-    let cfg = config_from_env(&env);
+    let Ok(cfg) = config(&env, ROLES) else {
+        // Logged by `config`; nothing is lost while an operator fixes the setting.
+        batch.retry_all();
+        return Ok(());
+    };
     let (sql, blobs, queue, http) =
         (D1Sql(env.d1(bindings::DB)?), R2Blobs(env.bucket(bindings::BLOBS)?), QueuePort(&env), FetchHttp);
     let deps =

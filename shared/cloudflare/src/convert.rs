@@ -1,15 +1,49 @@
-use linkhub_core::config::Config;
+use crate::WorkerSystem;
+use futures_util::StreamExt;
+use linkhub_core::api;
+use linkhub_core::config::{Config, ConfigError, Role};
+use linkhub_core::error::ApiError;
+use linkhub_core::log::LogCtx;
+use linkhub_core::routes;
+use std::cell::OnceCell;
+use std::rc::Rc;
 use worker::{Env, Headers, Method, Request, RequestInit, Response};
 
-/// Reads configuration from secrets first, then plain vars.
-pub fn config_from_env(env: &Env) -> Config {
-    Config::from_lookup(|name| {
-        env.secret(name).ok().map(|s| s.to_string()).or_else(|| env.var(name).ok().map(|v| v.to_string()))
+thread_local! {
+    /// The configuration, read once per isolate: a Worker's vars and secrets are fixed for the
+    /// life of its isolate (a new deployment or a changed secret starts new isolates).
+    static CONFIG: OnceCell<Result<Rc<Config>, ConfigError>> = const { OnceCell::new() };
+}
+
+/// The configuration of a Worker playing `roles`, from secrets first, then plain vars; only the
+/// roles' variables are read, once per isolate. An unusable value is logged with its name on
+/// every call and returned as the 503 answer to give.
+pub fn config(env: &Env, roles: &[Role]) -> Result<Rc<Config>, http::Response<Vec<u8>>> {
+    let loaded = CONFIG.with(|cell| {
+        cell.get_or_init(|| {
+            Config::load(roles, |name| {
+                env.secret(name).ok().map(|s| s.to_string()).or_else(|| env.var(name).ok().map(|v| v.to_string()))
+            })
+            .map(Rc::new)
+        })
+        .clone()
+    });
+    loaded.map_err(|e| {
+        LogCtx::new("config").error(&WorkerSystem, "refusing to serve: configuration invalid", &e.to_string());
+        api::error(&e.api_error())
     })
 }
 
-pub async fn to_core_request(mut req: Request) -> worker::Result<http::Request<Vec<u8>>> {
-    let url = req.url()?;
+/// The incoming request as the core's type, or the answer to give instead: the body is read up
+/// to the route's limit (from the route table), and past it the answer is 413 without reading
+/// the rest.
+pub async fn to_core_request(req: Request) -> Result<http::Request<Vec<u8>>, http::Response<Vec<u8>>> {
+    convert_request(req).await.map_err(|e| api::error(&e))
+}
+
+async fn convert_request(mut req: Request) -> Result<http::Request<Vec<u8>>, ApiError> {
+    let invalid = |e: worker::Error| ApiError::bad_request("invalid_request", e.to_string());
+    let url = req.url().map_err(invalid)?;
     let path_and_query = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_owned(),
@@ -18,11 +52,44 @@ pub async fn to_core_request(mut req: Request) -> worker::Result<http::Request<V
     for (k, v) in req.headers().entries() {
         builder = builder.header(k, v);
     }
+    let method = http::Method::from_bytes(req.method().as_ref().as_bytes())
+        .map_err(|e| ApiError::bad_request("invalid_request", e.to_string()))?;
+    let limit = routes::body_limit(&method, url.path());
     let body = match req.method() {
         Method::Get | Method::Head | Method::Options => Vec::new(),
-        _ => req.bytes().await?,
+        _ => {
+            let declared = req.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<usize>().ok());
+            if declared.is_some_and(|n| n > limit) {
+                return Err(routes::too_large(limit));
+            }
+            match req.stream() {
+                Ok(stream) => read_capped(stream, limit).await.map_err(|e| match e {
+                    Capped::Over => routes::too_large(limit),
+                    Capped::Failed(e) => ApiError::bad_request("invalid_request", e),
+                })?,
+                Err(_) => Vec::new(),
+            }
+        }
     };
-    builder.body(body).map_err(|e| worker::Error::RustError(e.to_string()))
+    builder.body(body).map_err(|e| ApiError::bad_request("invalid_request", e.to_string()))
+}
+
+pub(crate) enum Capped {
+    Over,
+    Failed(String),
+}
+
+/// Reads a body stream, stopping as soon as it passes `cap` bytes.
+pub(crate) async fn read_capped(mut stream: worker::ByteStream, cap: usize) -> Result<Vec<u8>, Capped> {
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| Capped::Failed(e.to_string()))?;
+        body.extend_from_slice(&chunk);
+        if body.len() > cap {
+            return Err(Capped::Over);
+        }
+    }
+    Ok(body)
 }
 
 fn headers_of(h: &http::HeaderMap) -> worker::Result<Headers> {

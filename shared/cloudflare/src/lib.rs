@@ -5,7 +5,7 @@
 mod convert;
 mod stores;
 
-pub use convert::{config_from_env, from_core_response, to_core_request, to_worker_request};
+pub use convert::{config, from_core_response, to_core_request, to_worker_request};
 pub use stores::{D1Sql, FetchHttp, KvPort, QueuePort, R2Blobs, WorkerSystem};
 
 /// Binding names, mirrored in the wrangler configs.
@@ -20,6 +20,17 @@ pub mod bindings {
     pub const CAPTION_QUEUE: &str = "CAPTION_QUEUE";
     pub const THUMBNAIL_QUEUE: &str = "THUMBNAIL_QUEUE";
     pub const TAGGING_QUEUE: &str = "TAGGING_QUEUE";
+
+    /// The service binding the gateway forwards a function's routes to; none for services the
+    /// gateway answers itself or that exist only on Spin.
+    pub fn service(service: linkhub_core::routes::Service) -> Option<&'static str> {
+        use linkhub_core::routes::Service;
+        match service {
+            Service::Ingest => Some(INGEST),
+            Service::Media => Some(MEDIA),
+            Service::Gateway | Service::Drain | Service::Stage => None,
+        }
+    }
 }
 
 mod stage_shell;

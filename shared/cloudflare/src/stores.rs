@@ -1,4 +1,4 @@
-use futures_util::StreamExt;
+use crate::convert::{Capped, read_capped};
 use linkhub_core::ports::{
     Blob, Blobs, Http, Kv, MAX_QUEUE_MESSAGE_BYTES, OutboundRequest, OutboundResponse, PortError, PortErrorKind, Queue,
     Row, Sql, SqlValue, Stmt, System, Topic,
@@ -204,16 +204,13 @@ impl Http for FetchHttp {
         if declared.is_some_and(|n| n > req.max_response_bytes) {
             return Err(PortError::new(PortErrorKind::TooLarge, "declared length over the cap"));
         }
-        let mut body = Vec::new();
-        if let Ok(mut stream) = resp.stream() {
-            while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(|e| PortError::unavailable(e.to_string()))?;
-                body.extend_from_slice(&chunk);
-                if body.len() > req.max_response_bytes {
-                    return Err(PortError::new(PortErrorKind::TooLarge, "response over the cap"));
-                }
-            }
-        }
+        let body = match resp.stream() {
+            Ok(stream) => read_capped(stream, req.max_response_bytes).await.map_err(|e| match e {
+                Capped::Over => PortError::new(PortErrorKind::TooLarge, "response over the cap"),
+                Capped::Failed(e) => PortError::unavailable(e),
+            })?,
+            Err(_) => Vec::new(),
+        };
         Ok(OutboundResponse { status, headers, body })
     }
 }

@@ -52,42 +52,175 @@ pub const VARIABLES: [&str; 16] = [
     "CONTRACT_ROUTE",
 ];
 
+/// Shortest HS256 key accepted: the hash's own output size (RFC 7518 section 3.2).
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// What a function does, for choosing the variables it reads. A Worker or Spin component plays
+/// one or more roles (the ingest Worker also consumes the metadata queue).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Gateway,
+    Ingest,
+    Metadata,
+    /// The caption-parser, auto-tagger and thumbnailer stages.
+    Stage,
+    Drain,
+}
+
+impl Role {
+    /// The variables this role reads; the rest keep their defaults.
+    pub const fn variables(self) -> &'static [&'static str] {
+        match self {
+            Role::Gateway => &[
+                "JWT_SECRET",
+                "JWT_ISSUER",
+                "JWT_AUDIENCE",
+                "TOKEN_TTL_SECONDS",
+                "SUBMIT_LIMIT_PER_SELLER_PER_MINUTE",
+                "SUBMIT_LIMIT_PER_CLIENT_PER_MINUTE",
+                "AUTH_LIMIT_PER_CLIENT_PER_MINUTE",
+                "CORS_ALLOWED_ORIGINS",
+            ],
+            Role::Ingest => &["CONTRACT_ROUTE"],
+            Role::Metadata => &[
+                "TIKTOK_OEMBED_URL",
+                "TIKTOK_WEB_BASE",
+                "OUTBOUND_ALLOWED_ORIGINS",
+                "COVER_MAX_BYTES",
+                "RETRY_BASE_DELAY_SECONDS",
+                "RETRY_MAX_DELAY_SECONDS",
+            ],
+            Role::Stage => &[],
+            Role::Drain => &["DRAIN_TOKEN"],
+        }
+    }
+}
+
+/// The names the given roles read, each once.
+pub fn variables_of(roles: &[Role]) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for name in roles.iter().flat_map(|r| r.variables().iter().copied()) {
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// A variable that is set but unusable: the function refuses to serve rather than run on a
+/// silent default.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration variable {variable}: {reason}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub reason: String,
+}
+
+impl ConfigError {
+    /// The answer every request gets while the configuration is unusable; the variable is named
+    /// in the log, not to the caller.
+    pub fn api_error(&self) -> crate::error::ApiError {
+        let mut e = crate::error::ApiError::new(
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            "config_invalid",
+            "the hub is misconfigured; the operator has been told which setting",
+        );
+        e.cause = Some(self.to_string());
+        e
+    }
+}
+
 impl Config {
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
-        let text = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let num = |name: &str, default: u64| text(name).and_then(|v| v.parse().ok()).unwrap_or(default);
-        let list = |name: &str| -> Vec<String> {
+    /// Reads the variables of `roles` through `get`, validating each: a malformed number, an
+    /// origin that is not `scheme://host[:port]` or a JWT secret under
+    /// [`MIN_JWT_SECRET_BYTES`] is an error naming the variable. Variables of other roles are
+    /// not asked for and keep their defaults.
+    pub fn load(roles: &[Role], get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let names = variables_of(roles);
+        let text = |name: &'static str| {
+            if !names.contains(&name) {
+                return None;
+            }
+            get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+        };
+        let num = |name: &'static str, default: u32| -> Result<u32, ConfigError> {
+            match text(name) {
+                None => Ok(default),
+                Some(v) => v.parse::<u32>().map_err(|_| ConfigError {
+                    variable: name,
+                    reason: format!("{v:?} is not a whole number from 0 to {}", u32::MAX),
+                }),
+            }
+        };
+        let list = |name: &'static str| -> Vec<String> {
             text(name)
                 .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
                 .unwrap_or_default()
         };
+        let origin = |name: &'static str, value: &str| {
+            Origin::of(value).ok_or_else(|| ConfigError {
+                variable: name,
+                reason: format!("{value:?} is not an origin such as https://example.com"),
+            })
+        };
+        let jwt_secret = text("JWT_SECRET");
+        if let Some(secret) = &jwt_secret
+            && secret.len() < MIN_JWT_SECRET_BYTES
+        {
+            return Err(ConfigError {
+                variable: "JWT_SECRET",
+                reason: format!("{} bytes; at least {MIN_JWT_SECRET_BYTES} are required", secret.len()),
+            });
+        }
         let tiktok_web_base = text("TIKTOK_WEB_BASE").map(|v| v.trim_end_matches('/').to_owned());
         let tiktok_oembed_url = text("TIKTOK_OEMBED_URL").unwrap_or_else(|| "https://www.tiktok.com/oembed".to_owned());
-        let mut outbound: Vec<Origin> = list("OUTBOUND_ALLOWED_ORIGINS").iter().filter_map(|o| Origin::of(o)).collect();
+        let mut outbound = Vec::new();
+        for o in list("OUTBOUND_ALLOWED_ORIGINS") {
+            outbound.push(origin("OUTBOUND_ALLOWED_ORIGINS", &o)?);
+        }
         // The configured endpoints are trusted by definition.
-        outbound.extend(Origin::of(&tiktok_oembed_url));
-        outbound.extend(tiktok_web_base.as_deref().and_then(Origin::of));
+        outbound.push(origin("TIKTOK_OEMBED_URL", &tiktok_oembed_url)?);
+        if let Some(base) = &tiktok_web_base {
+            outbound.push(origin("TIKTOK_WEB_BASE", base)?);
+        }
         let cors = list("CORS_ALLOWED_ORIGINS");
-        Self {
-            jwt_secret: text("JWT_SECRET"),
+        let contract = text("CONTRACT_ROUTE");
+        if let Some(v) = contract.as_deref()
+            && v != "enabled"
+            && v != "disabled"
+        {
+            return Err(ConfigError {
+                variable: "CONTRACT_ROUTE",
+                reason: format!("{v:?} is neither enabled nor disabled"),
+            });
+        }
+        let cfg = Self {
+            jwt_secret,
             jwt_issuer: text("JWT_ISSUER").unwrap_or_else(|| "linkhub".to_owned()),
             jwt_audience: text("JWT_AUDIENCE").unwrap_or_else(|| "linkhub-api".to_owned()),
-            token_ttl_seconds: num("TOKEN_TTL_SECONDS", 86_400),
+            token_ttl_seconds: u64::from(num("TOKEN_TTL_SECONDS", 86_400)?),
             tiktok_oembed_url,
             tiktok_web_base,
             outbound_allowed_origins: outbound,
-            cover_max_bytes: usize::try_from(num("COVER_MAX_BYTES", 5 * 1024 * 1024)).unwrap_or(usize::MAX),
-            retry_base_delay_seconds: u32::try_from(num("RETRY_BASE_DELAY_SECONDS", 5)).unwrap_or(5),
-            retry_max_delay_seconds: u32::try_from(num("RETRY_MAX_DELAY_SECONDS", 300)).unwrap_or(300),
-            submit_limit_per_seller_per_minute: u32::try_from(num("SUBMIT_LIMIT_PER_SELLER_PER_MINUTE", 30))
-                .unwrap_or(30),
-            submit_limit_per_client_per_minute: u32::try_from(num("SUBMIT_LIMIT_PER_CLIENT_PER_MINUTE", 60))
-                .unwrap_or(60),
-            auth_limit_per_client_per_minute: u32::try_from(num("AUTH_LIMIT_PER_CLIENT_PER_MINUTE", 20)).unwrap_or(20),
+            cover_max_bytes: num("COVER_MAX_BYTES", 5 * 1024 * 1024)? as usize,
+            retry_base_delay_seconds: num("RETRY_BASE_DELAY_SECONDS", 5)?,
+            retry_max_delay_seconds: num("RETRY_MAX_DELAY_SECONDS", 300)?,
+            submit_limit_per_seller_per_minute: num("SUBMIT_LIMIT_PER_SELLER_PER_MINUTE", 30)?,
+            submit_limit_per_client_per_minute: num("SUBMIT_LIMIT_PER_CLIENT_PER_MINUTE", 60)?,
+            auth_limit_per_client_per_minute: num("AUTH_LIMIT_PER_CLIENT_PER_MINUTE", 20)?,
             cors_allowed_origins: if cors.is_empty() { vec!["*".to_owned()] } else { cors },
-            contract_route_enabled: text("CONTRACT_ROUTE").as_deref() == Some("enabled"),
+            contract_route_enabled: contract.as_deref() == Some("enabled"),
             drain_token: text("DRAIN_TOKEN"),
+        };
+        if cfg.token_ttl_seconds == 0 {
+            return Err(ConfigError { variable: "TOKEN_TTL_SECONDS", reason: "must be more than 0".into() });
         }
+        Ok(cfg)
+    }
+
+    /// Every role's variables (native tools and tests, which play every part).
+    pub fn load_all(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Self::load(&[Role::Gateway, Role::Ingest, Role::Metadata, Role::Stage, Role::Drain], get)
     }
 
     /// Backoff for the n-th attempt (1-based): base * 2^(n-1), capped.
@@ -99,20 +232,65 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use std::cell::RefCell;
 
-    /// Spin asks for each name in `VARIABLES` up front; a name read here but missing there would
-    /// silently keep its default on Spin.
+    fn with(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::load_all(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    /// Spin asks for declared names only; a name read here but missing there would silently
+    /// keep its default on Spin.
     #[test]
-    fn every_name_read_is_listed_in_variables() {
-        let asked = RefCell::new(Vec::new());
-        let _ = Config::from_lookup(|name| {
-            asked.borrow_mut().push(name.to_owned());
-            None
-        });
-        for name in asked.into_inner() {
-            assert!(VARIABLES.contains(&name.as_str()), "{name} is read but not in VARIABLES");
+    fn every_name_read_is_listed_and_each_role_asks_only_for_its_own() {
+        for role in [Role::Gateway, Role::Ingest, Role::Metadata, Role::Stage, Role::Drain] {
+            let asked = RefCell::new(Vec::new());
+            let _ = Config::load(&[role], |name| {
+                asked.borrow_mut().push(name.to_owned());
+                None
+            });
+            for name in asked.into_inner() {
+                assert!(VARIABLES.contains(&name.as_str()), "{name} is read but not in VARIABLES");
+                assert!(role.variables().contains(&name.as_str()), "{role:?} asked for {name}, which it does not use");
+            }
         }
+        for name in VARIABLES {
+            assert!(
+                variables_of(&[Role::Gateway, Role::Ingest, Role::Metadata, Role::Stage, Role::Drain]).contains(&name)
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_values_name_their_variable_instead_of_falling_back() {
+        let e = with(&[("SUBMIT_LIMIT_PER_SELLER_PER_MINUTE", "thirty")]).unwrap_err();
+        assert_eq!(e.variable, "SUBMIT_LIMIT_PER_SELLER_PER_MINUTE");
+        assert_eq!(with(&[("COVER_MAX_BYTES", "-1")]).unwrap_err().variable, "COVER_MAX_BYTES");
+        assert_eq!(
+            with(&[("OUTBOUND_ALLOWED_ORIGINS", "not a url")]).unwrap_err().variable,
+            "OUTBOUND_ALLOWED_ORIGINS"
+        );
+        assert_eq!(with(&[("CONTRACT_ROUTE", "yes")]).unwrap_err().variable, "CONTRACT_ROUTE");
+        assert_eq!(with(&[("TOKEN_TTL_SECONDS", "0")]).unwrap_err().variable, "TOKEN_TTL_SECONDS");
+        let cfg = with(&[("SUBMIT_LIMIT_PER_SELLER_PER_MINUTE", " 7 ")]).unwrap();
+        assert_eq!(cfg.submit_limit_per_seller_per_minute, 7);
+        assert_eq!(e.api_error().status, http::StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(e.api_error().code, "config_invalid");
+    }
+
+    #[test]
+    fn a_short_jwt_secret_is_refused_and_a_missing_one_leaves_auth_unconfigured() {
+        assert_eq!(with(&[("JWT_SECRET", "short-secret")]).unwrap_err().variable, "JWT_SECRET");
+        assert!(with(&[("JWT_SECRET", &"k".repeat(MIN_JWT_SECRET_BYTES))]).unwrap().jwt_secret.is_some());
+        assert!(with(&[]).unwrap().jwt_secret.is_none());
+    }
+
+    #[test]
+    fn a_role_ignores_variables_it_does_not_use() {
+        let cfg =
+            Config::load(&[Role::Drain], |name| (name == "SUBMIT_LIMIT_PER_SELLER_PER_MINUTE").then(|| "x".to_owned()));
+        assert!(cfg.is_ok());
     }
 }

@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod ports;
 pub mod ratelimit;
 pub mod repo;
+pub mod routes;
 pub mod stages;
 pub mod tiktok;
 pub mod trends;

@@ -24,7 +24,7 @@ pub fn respond(answer: Answer) -> impl IntoResponse {
 
 /// The incoming request as the core's type.
 pub async fn request(req: Request) -> Result<CoreRequest, CoreResponse> {
-    to_core_request(req).await.map_err(|e| api::error(&ApiError::bad_request("invalid_request", e)))
+    to_core_request(req).await.map_err(|e| api::error(&e))
 }
 
 pub async fn sql() -> Result<SpinSql, CoreResponse> {
@@ -49,6 +49,17 @@ pub fn client_address(req: &CoreRequest) -> Option<String> {
 /// An error response for a port failure (details go to the log, not the body).
 pub fn unavailable(e: PortError) -> CoreResponse {
     api::error(&ApiError::from(e))
+}
+
+/// The component (spin.toml) the gateway chains a function's routes to; none for what the
+/// gateway answers itself or what spin.toml routes elsewhere.
+pub fn component_of(service: linkhub_core::routes::Service) -> Option<&'static str> {
+    use linkhub_core::routes::Service;
+    match service {
+        Service::Ingest => Some("ingest"),
+        Service::Media => Some("thumbnailer"),
+        Service::Gateway | Service::Drain | Service::Stage => None,
+    }
 }
 
 /// Sends the request to another component of this app and returns its answer.

@@ -2,38 +2,49 @@
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
-use linkhub_core::api::{MAX_JSON_BODY, Request as CoreRequest, Response as CoreResponse};
-use linkhub_core::config::{Config, VARIABLES};
+use linkhub_core::api::{Request as CoreRequest, Response as CoreResponse};
+use linkhub_core::config::{Config, Role, variables_of};
+use linkhub_core::error::ApiError;
+use linkhub_core::log::LogCtx;
 use linkhub_core::ports::{Http, OutboundRequest, OutboundResponse, PortError, PortErrorKind};
+use linkhub_core::routes;
 use spin_sdk::http::{IntoResponse, Request, send};
 
-/// The core's configuration from Spin variables (lower-case names of `config::VARIABLES`).
-pub async fn config() -> Config {
+/// The configuration of a component playing `roles`, from Spin variables (the lower-case names
+/// of the roles' variables, which the component declares in spin.toml): only those are asked
+/// for. Spin gives every request a fresh instance, so this runs once per request. An unusable
+/// value is logged with its name and returned as the 503 answer to give.
+pub async fn config(roles: &[Role]) -> Result<Config, CoreResponse> {
     let mut found = Vec::new();
-    for name in VARIABLES {
+    for name in variables_of(roles) {
         if let Ok(v) = spin_sdk::variables::get(name.to_ascii_lowercase()).await {
             found.push((name, v));
         }
     }
-    Config::from_lookup(|name| found.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()))
+    Config::load(roles, |name| found.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())).map_err(|e| {
+        LogCtx::new("config").error(&crate::SpinSystem, "refusing to serve: configuration invalid", &e.to_string());
+        linkhub_core::api::error(&e.api_error())
+    })
 }
 
-/// Largest request body read; the core answers 413 for JSON bodies over `MAX_JSON_BODY`.
-const MAX_REQUEST_BODY: usize = MAX_JSON_BODY + 1;
-
-/// The incoming request as the core's type; the body is read up to just past the JSON cap, so an
-/// oversized body still reaches the core's 413 without being read whole.
-pub async fn to_core_request(req: Request) -> Result<CoreRequest, String> {
+/// The incoming request as the core's type. The body is read up to the route's limit (from the
+/// route table); past it the answer is 413 without reading the rest.
+pub async fn to_core_request(req: Request) -> Result<CoreRequest, ApiError> {
     let (parts, body) = req.into_parts();
-    let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
+    let limit = routes::body_limit(&parts.method, parts.uri.path());
+    let declared = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(routes::too_large(limit));
+    }
+    let body = match Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes().to_vec(),
-        Err(_) => vec![0; MAX_REQUEST_BODY],
+        Err(_) => return Err(routes::too_large(limit)),
     };
     let mut out = http::Request::builder().method(parts.method).uri(parts.uri);
     for (k, v) in &parts.headers {
         out = out.header(k, v);
     }
-    out.body(body).map_err(|e| e.to_string())
+    out.body(body).map_err(|e| ApiError::bad_request("invalid_request", e.to_string()))
 }
 
 pub fn from_core_response(resp: CoreResponse) -> impl IntoResponse {

@@ -7,6 +7,7 @@
 
 use http::StatusCode;
 use linkhub_core::api::{self, header};
+use linkhub_core::config::Role;
 use linkhub_core::outbox::{self, Delivery};
 use linkhub_core::ports::{System, Topic};
 use linkhub_spin::component::{Answer, deliver, request, respond, sql, unavailable};
@@ -32,7 +33,7 @@ async fn handle(req: Request) -> impl IntoResponse {
 }
 
 async fn run(req: Request) -> Answer {
-    let cfg = config().await;
+    let cfg = config(&[Role::Drain]).await?;
     let req = request(req).await?;
     if req.method() != http::Method::POST {
         return Err(api::error(&api::method_not_allowed()));

@@ -4,6 +4,7 @@
 use linkhub_contract::{Ports, run_requested};
 use linkhub_core::api::ingest::{self, IngestDeps};
 use linkhub_core::api::{self, Request as CoreRequest};
+use linkhub_core::config::Role;
 use linkhub_core::outbox::Outbox;
 use linkhub_core::ports::System;
 use linkhub_spin::component::{Answer, objects, request, respond, sql, unavailable};
@@ -18,7 +19,7 @@ async fn handle(req: Request) -> impl IntoResponse {
 
 async fn run(req: Request) -> Answer {
     let (req, sql, blobs) = (request(req).await?, sql().await?, objects().await?);
-    if req.uri().path() == linkhub_contract::ROUTE && config().await.contract_route_enabled {
+    if req.uri().path() == linkhub_contract::ROUTE && config(&[Role::Ingest]).await?.contract_route_enabled {
         return contract(&req, &sql, blobs).await;
     }
     let queue = Outbox { sql: &sql, sys: &SpinSystem };

@@ -1,5 +1,6 @@
 //! The Spin metadata stage component: one outbox message per call from the drain.
 
+use linkhub_core::config::Role;
 use linkhub_core::outbox::Outbox;
 use linkhub_core::stages::{StageOutcome, dead_letter, metadata};
 use linkhub_spin::component::{Answer, objects, request, respond, sql, stage_endpoint};
@@ -13,7 +14,7 @@ async fn handle(req: Request) -> impl IntoResponse {
 }
 
 async fn run(req: Request) -> Answer {
-    let cfg = config().await;
+    let cfg = config(&[Role::Metadata]).await?;
     let (req, sql, blobs) = (request(req).await?, sql().await?, objects().await?);
     let queue = Outbox { sql: &sql, sys: &SpinSystem };
     let deps = metadata::MetadataDeps {

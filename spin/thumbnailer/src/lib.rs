@@ -16,7 +16,7 @@ async fn handle(req: Request) -> impl IntoResponse {
 async fn run(req: Request) -> Answer {
     let (req, sql, blobs) = (request(req).await?, sql().await?, objects().await?);
     if req.uri().path() != STAGE_PATH {
-        return Ok(media::serve(&sql, &blobs, &req).await);
+        return Ok(media::serve(&sql, &blobs, &SpinSystem, &req).await);
     }
     Ok(stage_endpoint(&req, async |body: &str, dead| {
         if dead {

@@ -9,7 +9,8 @@ use crate::ids::new_id;
 use crate::log::LogCtx;
 use crate::ports::{Kv, Sql, Stmt, System};
 use crate::ratelimit;
-use http::header::HeaderValue;
+use crate::routes::{self, Auth, RateLimit, RouteId};
+use http::header::{CACHE_CONTROL, HeaderValue};
 use http::{Method, StatusCode};
 use serde::Serialize;
 
@@ -23,13 +24,7 @@ pub struct GatewayDeps<'a, S, K, Y> {
     pub client: Option<&'a str>,
 }
 
-/// The function a request belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Service {
-    Ingest,
-    /// Public thumbnails (`/media/...`), served by the thumbnailer from the blob store.
-    Media,
-}
+pub use crate::routes::Service;
 
 pub enum Action {
     Respond(Response),
@@ -42,6 +37,8 @@ pub struct RequestCtx {
     pub request_id: String,
     pub origin: Option<String>,
     pub log: LogCtx,
+    /// The matched route's cache policy, applied when the answer sets none.
+    pub cache: Option<&'static str>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -62,7 +59,9 @@ pub async fn route<S: Sql, K: Kv, Y: System>(d: &GatewayDeps<'_, S, K, Y>, mut r
         .with("request_id", request_id.as_str())
         .with("method", req.method().as_str())
         .with("path", req.uri().path());
-    let ctx = RequestCtx { request_id: request_id.clone(), origin: header(&req, "origin").map(str::to_owned), log };
+    let cache = routes::find(req.method(), req.uri().path()).ok().and_then(|m| m.route.cache.header());
+    let ctx =
+        RequestCtx { request_id: request_id.clone(), origin: header(&req, "origin").map(str::to_owned), log, cache };
     // Identity headers are ours alone.
     req.headers_mut().remove(SELLER_HEADER);
     if let Ok(v) = HeaderValue::from_str(&request_id) {
@@ -85,6 +84,11 @@ pub fn finish<Y: System>(d_sys: &Y, cfg: &Config, ctx: &RequestCtx, mut resp: Re
     let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&ctx.request_id) {
         h.insert(REQUEST_ID_HEADER, v);
+    }
+    if let Some(policy) = ctx.cache
+        && !h.contains_key(CACHE_CONTROL)
+    {
+        h.insert(CACHE_CONTROL, HeaderValue::from_static(policy));
     }
     if let Some(origin) = allowed_origin(cfg, ctx.origin.as_deref())
         && let Ok(v) = HeaderValue::from_str(&origin)
@@ -117,106 +121,67 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(
     ctx: &RequestCtx,
     mut req: Request,
 ) -> ApiResult<Action> {
-    let path = req.uri().path().to_owned();
-    let method = req.method().clone();
-    if method == Method::OPTIONS {
+    if req.method() == Method::OPTIONS {
         return Ok(Action::Respond(preflight()));
     }
-    let respond = |r: Response| Ok(Action::Respond(r));
-    match (method.clone(), path.as_str()) {
-        (Method::GET, "/healthz") => respond(health(d).await),
-        (Method::GET, "/api/v1/openapi.json") => respond(super::openapi::response()),
-        (Method::POST, "/api/v1/auth/signup") => {
-            limit_auth(d).await?;
-            let out = accounts::signup(d.sql, d.sys, d.cfg, parse_json(&req)?).await?;
-            respond(json(StatusCode::CREATED, &out))
+    let m = routes::find(req.method(), req.uri().path())?;
+    let route = m.route;
+    routes::check_body(route, req.body())?;
+    let seller = match route.auth {
+        Auth::Public | Auth::WebhookSignature => None,
+        Auth::Seller => Some(authenticate(d, &req).await?),
+        // Operator routes are served by their own component, never through the gateway.
+        Auth::Internal => return Err(routes::route_not_found()),
+    };
+    match route.rate {
+        RateLimit::None => {}
+        RateLimit::AuthPerClient => {
+            let bucket = format!("auth:{}", client_address(d));
+            ratelimit::hit(d.sql, d.sys, &bucket, d.cfg.auth_limit_per_client_per_minute).await?;
         }
-        (Method::POST, "/api/v1/auth/login") => {
-            limit_auth(d).await?;
-            let out = accounts::login(d.sql, d.sys, d.cfg, parse_json(&req)?).await?;
-            respond(json(StatusCode::OK, &out))
+        RateLimit::SubmitPerSellerAndClient => {
+            let seller = seller.as_ref().map_or("", |s| s.0.as_str());
+            let limit = d.cfg.submit_limit_per_seller_per_minute;
+            ratelimit::hit(d.sql, d.sys, &format!("submit:seller:{seller}"), limit).await?;
+            let limit = d.cfg.submit_limit_per_client_per_minute;
+            ratelimit::hit(d.sql, d.sys, &format!("submit:client:{}", client_address(d)), limit).await?;
         }
-        (_, "/healthz" | "/api/v1/openapi.json" | "/api/v1/auth/signup" | "/api/v1/auth/login") => {
-            Err(super::method_not_allowed())
-        }
-        (Method::GET, "/api/v1/analytics/trends") => {
-            let seller = authenticate(d, &req).await?;
-            let q = serde_urlencoded::from_str(req.uri().query().unwrap_or(""))
-                .map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))?;
-            respond(json(StatusCode::OK, &crate::trends::seller_trends(d.sql, d.sys, &seller, q).await?))
-        }
-        (_, "/api/v1/analytics/trends") => Err(super::method_not_allowed()),
-        _ if path.starts_with("/api/v1/auth/") => {
-            let seller = authenticate(d, &req).await?;
-            respond(account_routes(d, &seller, &method, &path, &req).await?)
-        }
-        _ if path.starts_with("/api/v1/ingestion/") => {
-            let seller = authenticate(d, &req).await?;
-            if method == Method::POST && path == "/api/v1/ingestion/tiktok-link" {
-                super::check_body_size(&req)?;
-                ratelimit::hit(
-                    d.sql,
-                    d.sys,
-                    &format!("submit:seller:{}", seller.0),
-                    d.cfg.submit_limit_per_seller_per_minute,
-                )
-                .await?;
-                ratelimit::hit(
-                    d.sql,
-                    d.sys,
-                    &format!("submit:client:{}", client_address(d)),
-                    d.cfg.submit_limit_per_client_per_minute,
-                )
-                .await?;
-            }
+    }
+    if route.service != Service::Gateway {
+        if let Some(seller) = &seller {
             let v = HeaderValue::from_str(&seller.0).map_err(|e| ApiError::internal(e.to_string()))?;
             req.headers_mut().insert(SELLER_HEADER, v);
-            ctx.log.clone().with("seller_id", seller.0.as_str()).info(d.sys, "forward to ingest");
-            Ok(Action::Forward(Service::Ingest, req))
+            ctx.log.clone().with("seller_id", seller.0.as_str()).info(d.sys, "forward");
         }
-        // Public: storefront images need no account.
-        _ if path.starts_with(super::media::PREFIX) => {
-            if method != Method::GET && method != Method::HEAD {
-                return Err(super::method_not_allowed());
-            }
-            Ok(Action::Forward(Service::Media, req))
-        }
-        _ => Err(super::route_not_found()),
+        return Ok(Action::Forward(route.service, req));
     }
-}
-
-/// Signups and logins per client address: a brake on credential stuffing.
-async fn limit_auth<S: Sql, K: Kv, Y: System>(d: &GatewayDeps<'_, S, K, Y>) -> ApiResult<()> {
-    let bucket = format!("auth:{}", client_address(d));
-    ratelimit::hit(d.sql, d.sys, &bucket, d.cfg.auth_limit_per_client_per_minute).await
+    let seller = || seller.clone().ok_or_else(|| ApiError::unauthorized("not authenticated"));
+    let resp = match m.id() {
+        RouteId::Healthz => health(d).await,
+        RouteId::OpenApi => super::openapi::response(),
+        RouteId::Signup => json(StatusCode::CREATED, &accounts::signup(d.sql, d.sys, d.cfg, parse_json(&req)?).await?),
+        RouteId::Login => json(StatusCode::OK, &accounts::login(d.sql, d.sys, d.cfg, parse_json(&req)?).await?),
+        RouteId::Me => json(StatusCode::OK, &accounts::seller_handle(d.sql, &seller()?).await?),
+        RouteId::CreateApiKey => {
+            json(StatusCode::CREATED, &accounts::create_api_key(d.sql, d.sys, &seller()?, parse_json(&req)?).await?)
+        }
+        RouteId::ListApiKeys => json(StatusCode::OK, &accounts::list_api_keys(d.sql, &seller()?).await?),
+        RouteId::RevokeApiKey => {
+            accounts::revoke_api_key(d.sql, d.sys, &seller()?, m.param("id")).await?;
+            super::empty(StatusCode::NO_CONTENT)
+        }
+        RouteId::Trends => {
+            let q = serde_urlencoded::from_str(req.uri().query().unwrap_or(""))
+                .map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))?;
+            json(StatusCode::OK, &crate::trends::seller_trends(d.sql, d.sys, &seller()?, q).await?)
+        }
+        other => return Err(ApiError::internal(format!("{other:?} is marked for the gateway but has no handler"))),
+    };
+    Ok(Action::Respond(resp))
 }
 
 async fn authenticate<S: Sql, K: Kv, Y: System>(d: &GatewayDeps<'_, S, K, Y>, req: &Request) -> ApiResult<SellerId> {
     accounts::authenticate(d.sql, d.sys, d.cfg, header(req, "authorization")).await
-}
-
-async fn account_routes<S: Sql, K: Kv, Y: System>(
-    d: &GatewayDeps<'_, S, K, Y>,
-    seller: &SellerId,
-    method: &Method,
-    path: &str,
-    req: &Request,
-) -> ApiResult<Response> {
-    let segs = super::segments(path, "/api/v1/auth/").unwrap_or_default();
-    match (method, segs.as_slice()) {
-        (&Method::GET, ["me"]) => Ok(json(StatusCode::OK, &accounts::seller_handle(d.sql, seller).await?)),
-        (&Method::POST, ["api-keys"]) => {
-            let created = accounts::create_api_key(d.sql, d.sys, seller, parse_json(req)?).await?;
-            Ok(json(StatusCode::CREATED, &created))
-        }
-        (&Method::GET, ["api-keys"]) => Ok(json(StatusCode::OK, &accounts::list_api_keys(d.sql, seller).await?)),
-        (&Method::DELETE, ["api-keys", id]) => {
-            accounts::revoke_api_key(d.sql, d.sys, seller, id).await?;
-            Ok(super::empty(StatusCode::NO_CONTENT))
-        }
-        (_, ["me"] | ["api-keys"] | ["api-keys", _]) => Err(super::method_not_allowed()),
-        _ => Err(super::route_not_found()),
-    }
 }
 
 async fn health<S: Sql, K: Kv, Y: System>(d: &GatewayDeps<'_, S, K, Y>) -> Response {
@@ -230,7 +195,9 @@ async fn health<S: Sql, K: Kv, Y: System>(d: &GatewayDeps<'_, S, K, Y>) -> Respo
 fn preflight() -> Response {
     let mut r = super::empty(StatusCode::NO_CONTENT);
     let h = r.headers_mut();
-    h.insert("access-control-allow-methods", HeaderValue::from_static("GET, POST, DELETE, OPTIONS"));
+    if let Ok(v) = HeaderValue::from_str(&routes::methods()) {
+        h.insert("access-control-allow-methods", v);
+    }
     h.insert(
         "access-control-allow-headers",
         HeaderValue::from_static("authorization, content-type, idempotency-key, x-request-id"),

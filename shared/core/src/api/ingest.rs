@@ -8,8 +8,9 @@ use crate::ingest;
 use crate::jobs::{self, ListQuery};
 use crate::log::LogCtx;
 use crate::ports::{Blobs, Queue, Sql, System};
+use crate::routes::{RouteId, Service};
+use http::StatusCode;
 use http::header::HeaderValue;
-use http::{Method, StatusCode};
 
 pub struct IngestDeps<'a, S, B, Q, Y> {
     pub sql: &'a S,
@@ -40,10 +41,9 @@ async fn dispatch<S: Sql, B: Blobs, Q: Queue, Y: System>(
         .map(|s| SellerId(s.to_owned()))
         .ok_or_else(|| ApiError::unauthorized("not authenticated"))?;
     let request_id = header(req, REQUEST_ID_HEADER).unwrap_or("").to_owned();
-    let segs = super::segments(req.uri().path(), "/api/v1/ingestion/").ok_or_else(super::route_not_found)?;
-    match (req.method(), segs.as_slice()) {
-        (&Method::POST, ["tiktok-link"]) => {
-            super::check_body_size(req)?;
+    let m = super::matched(req, Service::Ingest)?;
+    match m.id() {
+        RouteId::SubmitLink => {
             let out = ingest::submit_idempotent(
                 d.sql,
                 d.queue,
@@ -60,24 +60,23 @@ async fn dispatch<S: Sql, B: Blobs, Q: Queue, Y: System>(
             }
             Ok(resp)
         }
-        (&Method::GET, ["jobs"]) => {
+        RouteId::ListJobs => {
             let q: ListQuery = serde_urlencoded::from_str(req.uri().query().unwrap_or(""))
                 .map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))?;
             Ok(json(StatusCode::OK, &jobs::list(d.sql, &seller, q).await?))
         }
-        (&Method::GET, ["jobs", id]) => Ok(json(StatusCode::OK, &jobs::get(d.sql, &seller, id).await?)),
-        (&Method::GET, ["jobs", id, "cover"]) => {
-            let job = jobs::find(d.sql, &seller, id).await?.ok_or_else(|| ApiError::not_found("no such job"))?;
+        RouteId::GetJob => Ok(json(StatusCode::OK, &jobs::get(d.sql, &seller, m.param("id")).await?)),
+        RouteId::GetJobCover => {
+            let job =
+                jobs::find(d.sql, &seller, m.param("id")).await?.ok_or_else(|| ApiError::not_found("no such job"))?;
             let key = job.cover_key.ok_or_else(|| ApiError::not_found("this job has no cover yet"))?;
             let blob = d.blobs.get(&key).await?.ok_or_else(|| ApiError::not_found("the cover is missing"))?;
             let mut resp = Response::new(blob.bytes);
             if let Ok(v) = HeaderValue::from_str(&blob.content_type) {
                 resp.headers_mut().insert("content-type", v);
             }
-            resp.headers_mut().insert("cache-control", HeaderValue::from_static("private, max-age=3600"));
             Ok(resp)
         }
-        (_, ["tiktok-link"] | ["jobs"] | ["jobs", _] | ["jobs", _, "cover"]) => Err(super::method_not_allowed()),
         _ => Err(super::route_not_found()),
     }
 }

@@ -6,13 +6,14 @@
 
 use super::{Request, Response, error, header};
 use crate::error::ApiError;
-use crate::ports::{Blobs, Sql, Stmt};
+use crate::log::LogCtx;
+use crate::ports::{Blobs, Sql, Stmt, System};
 use crate::repo::all;
+use crate::routes::Service;
 use http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HeaderValue, VARY};
 use http::{Method, StatusCode};
 use serde::Deserialize;
 
-pub const PREFIX: &str = "/media/";
 const CACHE: &str = "public, max-age=31536000, immutable";
 
 #[derive(Deserialize)]
@@ -24,27 +25,32 @@ struct Row {
     etag: String,
 }
 
-pub async fn serve(sql: &impl Sql, blobs: &impl Blobs, req: &Request) -> Response {
+/// Serves one rendition; a server-side failure is logged with its cause (the body stays opaque).
+pub async fn serve(sql: &impl Sql, blobs: &impl Blobs, sys: &impl System, req: &Request) -> Response {
     match try_serve(sql, blobs, req).await {
         Ok(r) => r,
-        Err(e) => error(&e),
+        Err(e) => {
+            if e.status.is_server_error() {
+                LogCtx::new("media")
+                    .with("request_id", header(req, super::REQUEST_ID_HEADER).unwrap_or(""))
+                    .with("path", req.uri().path())
+                    .error(sys, "media request failed", e.cause.as_deref().unwrap_or(&e.message));
+            }
+            error(&e)
+        }
     }
 }
 
 async fn try_serve(sql: &impl Sql, blobs: &impl Blobs, req: &Request) -> Result<Response, ApiError> {
     let head = req.method() == Method::HEAD;
-    if req.method() != Method::GET && !head {
-        return Err(super::method_not_allowed());
-    }
+    let m = super::matched(req, Service::Media)?;
     let not_found = || ApiError::not_found("no such image");
-    let path = req.uri().path().strip_prefix(PREFIX).ok_or_else(not_found)?;
-    let parts: Vec<&str> = path.split('/').collect();
-    let [seller_id, job_id, file] = parts.as_slice() else { return Err(not_found()) };
+    let (seller_id, job_id, file) = (m.param("seller"), m.param("job"), m.param("file"));
     let (name, wanted) = match file.rsplit_once('.') {
         Some((name, "jpg" | "jpeg")) => (name, Some("jpeg")),
         Some((name, "webp")) => (name, Some("webp")),
         Some(_) => return Err(not_found()),
-        None => (*file, None),
+        None => (file, None),
     };
     let rows: Vec<Row> = all(
         sql,
@@ -52,8 +58,8 @@ async fn try_serve(sql: &impl Sql, blobs: &impl Blobs, req: &Request) -> Result<
             "SELECT format, object_key, content_type, bytes, etag FROM thumbnails \
              WHERE seller_id = ? AND job_id = ? AND name = ?",
         )
-        .bind(*seller_id)
-        .bind(*job_id)
+        .bind(seller_id)
+        .bind(job_id)
         .bind(name),
     )
     .await?;

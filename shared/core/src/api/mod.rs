@@ -15,8 +15,7 @@ use serde::de::DeserializeOwned;
 pub type Request = http::Request<Vec<u8>>;
 pub type Response = http::Response<Vec<u8>>;
 
-/// Largest JSON body any route accepts.
-pub const MAX_JSON_BODY: usize = 16 * 1024;
+pub use crate::routes::{method_not_allowed, route_not_found};
 
 /// Set by the gateway after authentication; stripped from anything arriving from outside.
 pub const SELLER_HEADER: &str = "x-linkhub-seller-id";
@@ -66,32 +65,19 @@ pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
+/// The body as JSON; its size was checked against the route's limit when the route was matched.
 pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
-    check_body_size(req)?;
     serde_json::from_slice(req.body())
         .map_err(|e| ApiError::bad_request("invalid_json", format!("the body is not the expected JSON: {e}")))
 }
 
-pub fn check_body_size(req: &Request) -> Result<(), ApiError> {
-    if req.body().len() > MAX_JSON_BODY {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            format!("the body is larger than {MAX_JSON_BODY} bytes"),
-        ));
+/// Matches a request that reached a function against the route table, checking the body limit:
+/// the same lookup the gateway made, so a function serves exactly the routes the table gives it.
+pub fn matched(req: &Request, service: crate::routes::Service) -> Result<crate::routes::Matched, ApiError> {
+    let m = crate::routes::find(req.method(), req.uri().path())?;
+    if m.route.service != service {
+        return Err(route_not_found());
     }
-    Ok(())
-}
-
-pub fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not accept that method")
-}
-
-pub fn route_not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "route_not_found", "no such route")
-}
-
-/// Path segments after a prefix, e.g. `segments("/api/v1/a/b", "/api/v1/")` = `["a", "b"]`.
-pub fn segments<'a>(path: &'a str, prefix: &str) -> Option<Vec<&'a str>> {
-    path.strip_prefix(prefix).map(|rest| rest.trim_end_matches('/').split('/').collect())
+    crate::routes::check_body(m.route, req.body())?;
+    Ok(m)
 }

@@ -1,5 +1,7 @@
-//! The OpenAPI 3.1 document, generated from the Rust types that the routes (de)serialise.
-//! The functions below exist only to carry each route's description for `utoipa`.
+//! The OpenAPI 3.1 document, generated from the route table (`crate::routes`) and the Rust types
+//! that the routes (de)serialise. The functions below exist only to carry each route's
+//! description for `utoipa`; the table names one for every route, and a test checks that each
+//! says the same method and path as its table row.
 
 #![allow(dead_code)]
 
@@ -20,6 +22,10 @@ use utoipa::OpenApi;
 #[utoipa::path(get, path = "/healthz", tag = "ops",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 fn healthz() {}
+
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "ops",
+    responses((status = 200, description = "this document", content_type = "application/json")))]
+fn openapi() {}
 
 #[utoipa::path(post, path = "/api/v1/auth/signup", tag = "accounts", request_body = SignupRequest,
     responses((status = 201, body = SignupResponse), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody),
@@ -71,6 +77,27 @@ fn get_job() {}
               (status = 404, body = ErrorBody)))]
 fn get_cover() {}
 
+#[utoipa::path(get, path = "/media/{seller}/{job}/{file}", tag = "media",
+    params(("seller" = String, Path, description = "seller id"), ("job" = String, Path, description = "job id"),
+           ("file" = String, Path, description = "rendition name, optionally with `.jpg` or `.webp`; without one the format follows `Accept`")),
+    responses((status = 200, description = "the image; versioned URLs are cacheable for a year", content_type = "image/*"),
+              (status = 304, description = "matches `If-None-Match`"), (status = 404, body = ErrorBody)))]
+fn media() {}
+
+#[utoipa::path(post, path = "/internal/drain", tag = "internal", security(("bearer" = [])),
+    responses((status = 200, description = "Spin only: delivers due outbox messages (drain token)"),
+              (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
+fn drain() {}
+
+#[utoipa::path(post, path = "/internal/migrate", tag = "internal", security(("bearer" = [])),
+    responses((status = 200, description = "Spin only: applies pending migrations (drain token)"),
+              (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
+fn migrate() {}
+
+#[utoipa::path(post, path = "/internal/stage", tag = "internal",
+    responses((status = 200, description = "Spin only, local chaining: one outbox message run by a stage component")))]
+fn stage() {}
+
 #[utoipa::path(get, path = "/api/v1/analytics/trends", tag = "analytics", params(TrendsQuery), security(("bearer" = [])),
     responses((status = 200, body = TrendsView, description = "hashtags and keywords ranked by growth"),
               (status = 400, body = ErrorBody)))]
@@ -79,7 +106,6 @@ fn trends() {}
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Link Hub API", description = "TikTok links to sellable products at the edge."),
-    paths(healthz, signup, login, me, create_key, list_keys, revoke_key, submit, list_jobs, get_job, get_cover, trends),
     components(schemas(
         ErrorBody, ErrorDetail, Health, SignupRequest, SignupResponse, LoginRequest, LoginResponse, SellerView,
         CreateApiKeyRequest, CreatedApiKey, ApiKeyView, ApiKeyList, SubmitRequest, SubmitResponse, JobView, JobPage,
@@ -104,10 +130,57 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// The document: every route of the table with its operation.
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut api = ApiDoc::openapi();
+    for route in crate::routes::ROUTES.iter() {
+        let (path, methods, operation) = (route.doc)();
+        api.paths.add_path_operation(path, methods, operation);
+    }
+    api
 }
 
 pub fn response() -> Response {
     super::json(StatusCode::OK, &document())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::routes::ROUTES;
+    use utoipa::openapi::HttpMethod;
+
+    /// The table and the operations it names must agree, and the document holds nothing else.
+    #[test]
+    fn every_route_has_its_own_operation_and_the_document_has_no_other() {
+        for r in ROUTES.iter() {
+            let (path, methods, _) = (r.doc)();
+            let method = match r.method.as_str() {
+                "GET" => Some(HttpMethod::Get),
+                "POST" => Some(HttpMethod::Post),
+                "PUT" => Some(HttpMethod::Put),
+                "PATCH" => Some(HttpMethod::Patch),
+                "DELETE" => Some(HttpMethod::Delete),
+                _ => None,
+            };
+            assert_eq!(path, r.path, "{:?}: the operation documents another path", r.id);
+            assert!(
+                methods.len() == 1 && method.is_some_and(|m| methods[0] == m),
+                "{:?}: the operation documents another method",
+                r.id
+            );
+        }
+        let doc = super::document();
+        let operations: usize = doc
+            .paths
+            .paths
+            .values()
+            .map(|item| {
+                [&item.get, &item.put, &item.post, &item.delete, &item.options, &item.head, &item.patch, &item.trace]
+                    .iter()
+                    .filter(|o| o.is_some())
+                    .count()
+            })
+            .sum();
+        assert_eq!(operations, ROUTES.len());
+    }
 }

@@ -66,7 +66,7 @@ impl TestApp {
             ("RETRY_MAX_DELAY_SECONDS".into(), "30".into()),
         ];
         vars.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-        let cfg = Config::from_lookup(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()));
+        let cfg = Config::load_all(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())).unwrap();
         Self {
             sql: SqliteSql::in_memory().unwrap(),
             kv: MemoryKv::default(),
@@ -101,7 +101,7 @@ impl TestApp {
         let (ctx, action) = block_on(gateway::route(&deps, req));
         let resp = match action {
             Action::Respond(r) => r,
-            Action::Forward(Service::Media, r) => block_on(media::serve(&self.sql, &self.blobs, &r)),
+            Action::Forward(Service::Media, r) => block_on(media::serve(&self.sql, &self.blobs, &self.sys, &r)),
             Action::Forward(Service::Ingest, r) if self.outbox => {
                 let queue = Outbox { sql: &self.sql, sys: &self.sys };
                 let deps = IngestDeps { sql: &self.sql, blobs: &self.blobs, queue: &queue, sys: &self.sys };
@@ -111,6 +111,7 @@ impl TestApp {
                 let deps = IngestDeps { sql: &self.sql, blobs: &self.blobs, queue: &self.queue, sys: &self.sys };
                 block_on(ingest::handle(&deps, r))
             }
+            Action::Forward(other, _) => panic!("the gateway forwarded to {other:?}, which serves no public route"),
         };
         let resp = gateway::finish(&self.sys, &self.cfg, &ctx, resp);
         let (parts, body) = resp.into_parts();

@@ -111,6 +111,10 @@ fn bodies_are_capped_and_must_be_json() {
     let big = json!({"url": "x".repeat(20_000)}).to_string().into_bytes();
     let r = hub.request("POST", "/api/v1/ingestion/tiktok-link", Some(&token), &[], Some(big));
     assert_eq!((r.status, r.error_code().as_str()), (413, "body_too_large"));
+    // 3 MB: refused from its declared length, without the body being read into the function.
+    let huge = vec![b' '; 3 * 1024 * 1024];
+    let r = hub.request("POST", "/api/v1/ingestion/tiktok-link", Some(&token), &[], Some(huge));
+    assert_eq!((r.status, r.error_code().as_str()), (413, "body_too_large"));
     let r = hub.request("POST", "/api/v1/ingestion/tiktok-link", Some(&token), &[], Some(b"{not json".to_vec()));
     assert_eq!((r.status, r.error_code().as_str()), (400, "invalid_json"));
 }

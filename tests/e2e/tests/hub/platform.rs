@@ -19,26 +19,39 @@ fn request_id_is_carried_through() {
 }
 
 #[test]
-fn openapi_documents_every_route() {
+fn openapi_documents_every_route_of_the_table() {
     let hub = Hub::from_env();
     let r = hub.get("/api/v1/openapi.json", None);
     assert_eq!(r.status, 200);
     let doc = r.json();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
-    for path in [
-        "/healthz",
-        "/api/v1/auth/signup",
-        "/api/v1/auth/login",
-        "/api/v1/auth/api-keys",
-        "/api/v1/auth/api-keys/{id}",
-        "/api/v1/ingestion/tiktok-link",
-        "/api/v1/ingestion/jobs",
-        "/api/v1/ingestion/jobs/{id}",
-        "/api/v1/analytics/trends",
-    ] {
-        assert!(doc["paths"][path].is_object(), "missing {path}");
+    for route in linkhub_core::routes::ROUTES.iter() {
+        let method = route.method.as_str().to_ascii_lowercase();
+        assert!(doc["paths"][route.path][&method].is_object(), "missing {method} {}", route.path);
     }
     assert!(doc["components"]["schemas"]["JobView"].is_object());
+}
+
+#[test]
+fn preflight_answers_the_methods_of_the_route_table() {
+    let hub = Hub::from_env();
+    let r = hub.request(
+        "OPTIONS",
+        "/api/v1/auth/api-keys/key_1",
+        None,
+        &[("origin", "https://dashboard.example"), ("access-control-request-method", "DELETE")],
+        None,
+    );
+    assert_eq!(r.status, 204);
+    assert_eq!(r.header("access-control-allow-methods"), Some(linkhub_core::routes::methods().as_str()));
+}
+
+#[test]
+fn api_answers_are_not_cached_unless_the_route_says_so() {
+    let hub = Hub::from_env();
+    let (token, _) = hub.seller();
+    assert_eq!(hub.get("/api/v1/auth/me", Some(&token)).header("cache-control"), Some("no-store"));
+    assert_eq!(hub.get("/healthz", None).header("cache-control"), Some("no-store"));
 }
 
 #[test]

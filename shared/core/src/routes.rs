@@ -1,0 +1,308 @@
+//! The route table: the one place a route is declared. For every route it says the method and
+//! path pattern, who may call it, how large its body may be, how it is rate-limited, how its
+//! answers may be cached, which function serves it, and its OpenAPI operation.
+//!
+//! Everything else follows from it: the gateway authenticates, limits and forwards by it; each
+//! function dispatches on [`RouteId`]; platform shells read request bodies up to [`body_limit`];
+//! the OpenAPI document is built from it ([`crate::api::openapi::document`]); CORS preflight
+//! answers its methods; and tests check the platform manifests (wrangler.toml's
+//! `run_worker_first`, spin.toml's routes) against [`prefixes`]. Paths use `matchit` patterns,
+//! which are OpenAPI's own `{name}` syntax.
+
+use crate::api::openapi as doc;
+use crate::error::ApiError;
+use http::{Method, StatusCode};
+use std::sync::LazyLock;
+use utoipa::openapi::HttpMethod;
+use utoipa::openapi::path::Operation;
+
+/// The function (Worker, Spin component) that serves a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// Answered by the gateway itself.
+    Gateway,
+    /// The ingest function: ingestion routes.
+    Ingest,
+    /// The thumbnailer: public thumbnails from the blob store.
+    Media,
+    /// Spin's drain component: outbox delivery and migrations (Workers use Queues and wrangler).
+    Drain,
+    /// Any stage component (metadata, caption-parser, auto-tagger, thumbnailer) on Spin.
+    Stage,
+}
+
+/// Who may call a route. The table names the kind; the module that owns the route checks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    Public,
+    /// A session token or an API key (`crate::accounts::authenticate`).
+    Seller,
+    /// A signed third-party delivery, checked by the owning module on the raw bytes.
+    WebhookSignature,
+    /// Operators and schedulers only: a bearer token compared in constant time, never through
+    /// the gateway.
+    Internal,
+}
+
+/// How a route is rate-limited (fixed one-minute windows in SQL, `crate::ratelimit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateLimit {
+    None,
+    /// Signups and logins per client address.
+    AuthPerClient,
+    /// Link submissions per seller and per client address.
+    SubmitPerSellerAndClient,
+}
+
+/// How answers may be cached; applied when the handler did not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cache {
+    /// Per-seller or changing data: `no-store`.
+    NoStore,
+    /// The caller's own data that rarely changes: `private, max-age=3600`.
+    Private,
+    /// The handler sets a public policy of its own (ETags, versioned URLs).
+    Handler,
+}
+
+impl Cache {
+    pub fn header(self) -> Option<&'static str> {
+        match self {
+            Cache::NoStore => Some("no-store"),
+            Cache::Private => Some("private, max-age=3600"),
+            Cache::Handler => None,
+        }
+    }
+}
+
+/// Every route, for dispatch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteId {
+    Healthz,
+    OpenApi,
+    Signup,
+    Login,
+    Me,
+    CreateApiKey,
+    ListApiKeys,
+    RevokeApiKey,
+    SubmitLink,
+    ListJobs,
+    GetJob,
+    GetJobCover,
+    Trends,
+    Media,
+    Drain,
+    Migrate,
+    StageDelivery,
+}
+
+/// Bodies of JSON API calls.
+pub const JSON_BODY: usize = 16 * 1024;
+
+pub struct Route {
+    pub id: RouteId,
+    pub method: Method,
+    pub path: &'static str,
+    pub auth: Auth,
+    /// Largest request body, in bytes; a larger one is answered 413 before it is read whole.
+    pub body_limit: usize,
+    pub rate: RateLimit,
+    pub cache: Cache,
+    pub service: Service,
+    /// The OpenAPI operation (a `#[utoipa::path]` item in `api::openapi`).
+    pub doc: fn() -> (String, Vec<HttpMethod>, Operation),
+}
+
+fn op<P: utoipa::Path>() -> (String, Vec<HttpMethod>, Operation) {
+    (P::path(), P::methods(), P::operation())
+}
+
+macro_rules! route {
+    ($id:ident, $method:ident $path:literal, $auth:ident, $body:expr, $rate:ident, $cache:ident, $service:ident, $doc:ident) => {
+        Route {
+            id: RouteId::$id,
+            method: Method::$method,
+            path: $path,
+            auth: Auth::$auth,
+            body_limit: $body,
+            rate: RateLimit::$rate,
+            cache: Cache::$cache,
+            service: Service::$service,
+            doc: op::<doc::$doc>,
+        }
+    };
+}
+
+/// The table. Keep it sorted by path prefix; a test checks it against the OpenAPI document and
+/// against each platform's manifest.
+pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
+    vec![
+        route!(Healthz, GET "/healthz", Public, 0, None, NoStore, Gateway, __path_healthz),
+        route!(OpenApi, GET "/api/v1/openapi.json", Public, 0, None, Handler, Gateway, __path_openapi),
+        route!(Signup, POST "/api/v1/auth/signup", Public, JSON_BODY, AuthPerClient, NoStore, Gateway, __path_signup),
+        route!(Login, POST "/api/v1/auth/login", Public, JSON_BODY, AuthPerClient, NoStore, Gateway, __path_login),
+        route!(Me, GET "/api/v1/auth/me", Seller, 0, None, NoStore, Gateway, __path_me),
+        route!(CreateApiKey, POST "/api/v1/auth/api-keys", Seller, JSON_BODY, None, NoStore, Gateway, __path_create_key),
+        route!(ListApiKeys, GET "/api/v1/auth/api-keys", Seller, 0, None, NoStore, Gateway, __path_list_keys),
+        route!(RevokeApiKey, DELETE "/api/v1/auth/api-keys/{id}", Seller, 0, None, NoStore, Gateway, __path_revoke_key),
+        route!(SubmitLink, POST "/api/v1/ingestion/tiktok-link", Seller, JSON_BODY, SubmitPerSellerAndClient, NoStore, Ingest, __path_submit),
+        route!(ListJobs, GET "/api/v1/ingestion/jobs", Seller, 0, None, NoStore, Ingest, __path_list_jobs),
+        route!(GetJob, GET "/api/v1/ingestion/jobs/{id}", Seller, 0, None, NoStore, Ingest, __path_get_job),
+        route!(GetJobCover, GET "/api/v1/ingestion/jobs/{id}/cover", Seller, 0, None, Private, Ingest, __path_get_cover),
+        route!(Trends, GET "/api/v1/analytics/trends", Seller, 0, None, NoStore, Gateway, __path_trends),
+        route!(Media, GET "/media/{seller}/{job}/{file}", Public, 0, None, Handler, Media, __path_media),
+        route!(Drain, POST "/internal/drain", Internal, 0, None, NoStore, Drain, __path_drain),
+        route!(Migrate, POST "/internal/migrate", Internal, 0, None, NoStore, Drain, __path_migrate),
+        // One outbox message handed to a stage component over local chaining (Spin): as large as
+        // a Cloudflare queue message may be (128 KB), with room.
+        route!(StageDelivery, POST "/internal/stage", Internal, 1024 * 1024, None, NoStore, Stage, __path_stage),
+    ]
+});
+
+/// A matched route and its path parameters.
+pub struct Matched {
+    pub route: &'static Route,
+    params: Vec<(String, String)>,
+}
+
+impl Matched {
+    /// A path parameter by name (`id` in `/jobs/{id}`); empty when absent.
+    pub fn param(&self, name: &str) -> &str {
+        self.params.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+    pub fn id(&self) -> RouteId {
+        self.route.id
+    }
+}
+
+static ROUTER: LazyLock<matchit::Router<Vec<usize>>> = LazyLock::new(|| {
+    let mut paths: Vec<(&str, Vec<usize>)> = Vec::new();
+    for (i, r) in ROUTES.iter().enumerate() {
+        match paths.iter_mut().find(|(p, _)| *p == r.path) {
+            Some((_, ids)) => ids.push(i),
+            None => paths.push((r.path, vec![i])),
+        }
+    }
+    let mut router = matchit::Router::new();
+    for (path, ids) in paths {
+        // The table is static and tested (`every_path_is_a_valid_pattern`); a bad pattern would
+        // be a build-time mistake, never a request-time one.
+        let _ = router.insert(path, ids);
+    }
+    router
+});
+
+/// Finds the route for a request: 404 `route_not_found` when no path matches, 405
+/// `method_not_allowed` when the path exists with other methods. HEAD matches GET.
+pub fn find(method: &Method, path: &str) -> Result<Matched, ApiError> {
+    let normalized = if path.len() > 1 { path.trim_end_matches('/') } else { path };
+    let Ok(m) = ROUTER.at(normalized) else { return Err(route_not_found()) };
+    let wanted = if method == Method::HEAD { &Method::GET } else { method };
+    let Some(&i) = m.value.iter().find(|&&i| ROUTES[i].method == *wanted) else {
+        return Err(method_not_allowed());
+    };
+    let params = m.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    Ok(Matched { route: &ROUTES[i], params })
+}
+
+/// How many body bytes a platform reads for this request before the core answers 413.
+pub fn body_limit(method: &Method, path: &str) -> usize {
+    find(method, path).map_or(0, |m| m.route.body_limit)
+}
+
+/// 413 for a body over the route's limit.
+pub fn too_large(limit: usize) -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("the body is larger than {limit} bytes"))
+}
+
+/// Checks a read body against the route's limit.
+pub fn check_body(route: &Route, body: &[u8]) -> Result<(), ApiError> {
+    if body.len() > route.body_limit { Err(too_large(route.body_limit)) } else { Ok(()) }
+}
+
+pub fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not accept that method")
+}
+
+pub fn route_not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "route_not_found", "no such route")
+}
+
+/// The methods the table holds, for CORS preflight (`OPTIONS` included).
+pub fn methods() -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for r in ROUTES.iter() {
+        if !out.contains(&r.method.as_str()) {
+            out.push(r.method.as_str());
+        }
+    }
+    out.push("OPTIONS");
+    out.join(", ")
+}
+
+/// The first path segment of every route (`/api/`, `/healthz`, `/media/`, ...): what a platform
+/// must send to the functions rather than to the dashboard's single-page fallback. A prefix
+/// ends in `/` when the segment has routes below it, else it is the whole path.
+pub fn prefixes() -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in ROUTES.iter() {
+        let rest = &r.path[1..];
+        let prefix = match rest.find('/') {
+            Some(i) => format!("/{}/", &rest[..i]),
+            None => r.path.to_owned(),
+        };
+        if !out.contains(&prefix) {
+            out.push(prefix);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn every_path_is_a_valid_pattern() {
+        let mut router = matchit::Router::new();
+        let mut seen: Vec<&str> = Vec::new();
+        for r in ROUTES.iter() {
+            if !seen.contains(&r.path) {
+                router.insert(r.path, ()).unwrap();
+                seen.push(r.path);
+            }
+        }
+    }
+
+    #[test]
+    fn every_route_is_found_with_its_own_method_only() {
+        for r in ROUTES.iter() {
+            let concrete =
+                r.path.replace("{id}", "x1").replace("{seller}", "s").replace("{job}", "j").replace("{file}", "f");
+            let m = find(&r.method, &concrete).unwrap();
+            assert_eq!(m.id(), r.id, "{}", r.path);
+            let other = if r.method == Method::PATCH { Method::PUT } else { Method::PATCH };
+            assert_eq!(find(&other, &concrete).err().unwrap().status, StatusCode::METHOD_NOT_ALLOWED);
+        }
+    }
+
+    #[test]
+    fn parameters_trailing_slashes_and_unknown_paths() {
+        let m = find(&Method::GET, "/api/v1/ingestion/jobs/job_1/").unwrap();
+        assert_eq!((m.id(), m.param("id")), (RouteId::GetJob, "job_1"));
+        let m = find(&Method::HEAD, "/media/s1/j1/square-320.webp").unwrap();
+        assert_eq!((m.param("seller"), m.param("job"), m.param("file")), ("s1", "j1", "square-320.webp"));
+        assert_eq!(find(&Method::GET, "/api/v1/nope").err().unwrap().code, "route_not_found");
+        assert_eq!(find(&Method::GET, "/media/a/b").err().unwrap().code, "route_not_found");
+        assert_eq!(body_limit(&Method::POST, "/api/v1/auth/login"), JSON_BODY);
+        assert_eq!(body_limit(&Method::POST, "/nowhere"), 0);
+    }
+
+    #[test]
+    fn preflight_methods_and_prefixes_come_from_the_table() {
+        assert_eq!(methods(), "GET, POST, DELETE, OPTIONS");
+        assert_eq!(prefixes(), vec!["/healthz", "/api/", "/media/", "/internal/"]);
+    }
+}

@@ -2,9 +2,11 @@
 //! acknowledged, retried with a delay, or left to the platform's dead-letter queue.
 
 use crate::{D1Sql, QueuePort, R2Blobs, WorkerSystem, bindings};
+use linkhub_core::config::{Config, Role};
 use linkhub_core::stages::StageOutcome;
-use linkhub_core::stages::analysis::{self, Which};
+use linkhub_core::stages::analysis::{self, AnalysisDeps, Which};
 use linkhub_core::stages::thumbnail;
+use std::rc::Rc;
 use worker::{Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
 
 /// Runs `stage(body, dead_letter)` for every message of the batch and settles each by its
@@ -22,14 +24,22 @@ pub async fn consume(batch: MessageBatch<String>, stage: impl AsyncFn(&str, bool
     }
 }
 
+/// The configuration of a stage Worker; while it is unusable (logged by `config`) the batch is
+/// retried, so nothing is lost while an operator fixes the setting.
+fn stage_config(batch: &MessageBatch<String>, env: &Env) -> Option<Rc<Config>> {
+    let cfg = crate::config(env, &[Role::Stage]).ok();
+    if cfg.is_none() {
+        batch.retry_all();
+    }
+    cfg
+}
+
 pub async fn analysis_stage(batch: MessageBatch<String>, env: Env, which: Which) -> worker::Result<()> {
+    let Some(cfg) = stage_config(&batch, &env) else { return Ok(()) };
     let (sql, queue) = (D1Sql(env.d1(bindings::DB)?), QueuePort(&env));
+    let deps = AnalysisDeps { sql: &sql, queue: &queue, sys: &WorkerSystem, cfg: &cfg };
     consume(batch, async |body: &str, dead| {
-        if dead {
-            analysis::dead_letter(&sql, &queue, &WorkerSystem, which, body).await
-        } else {
-            analysis::process(&sql, &queue, &WorkerSystem, which, body).await
-        }
+        if dead { analysis::dead_letter(&deps, which, body).await } else { analysis::process(&deps, which, body).await }
     })
     .await;
     Ok(())
@@ -37,12 +47,14 @@ pub async fn analysis_stage(batch: MessageBatch<String>, env: Env, which: Which)
 
 /// The thumbnail stage queue (and its dead-letter queue): renditions rendered into R2.
 pub async fn thumbnail_stage(batch: MessageBatch<String>, env: Env) -> worker::Result<()> {
+    let Some(cfg) = stage_config(&batch, &env) else { return Ok(()) };
     let (sql, blobs) = (D1Sql(env.d1(bindings::DB)?), R2Blobs(env.bucket(bindings::BLOBS)?));
+    let deps = thumbnail::ThumbnailDeps { sql: &sql, blobs: &blobs, sys: &WorkerSystem, cfg: &cfg };
     consume(batch, async |body: &str, dead| {
         if dead {
-            thumbnail::dead_letter(&sql, &WorkerSystem, body).await
+            thumbnail::dead_letter(&sql, &WorkerSystem, &cfg, body).await
         } else {
-            thumbnail::process(&sql, &blobs, &WorkerSystem, body).await
+            thumbnail::process(&deps, body).await
         }
     })
     .await;

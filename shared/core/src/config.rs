@@ -90,7 +90,7 @@ impl Role {
                 "RETRY_BASE_DELAY_SECONDS",
                 "RETRY_MAX_DELAY_SECONDS",
             ],
-            Role::Stage => &[],
+            Role::Stage => &["RETRY_BASE_DELAY_SECONDS", "RETRY_MAX_DELAY_SECONDS"],
             Role::Drain => &["DRAIN_TOKEN"],
         }
     }

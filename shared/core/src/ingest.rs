@@ -7,6 +7,7 @@ use crate::jobs::{self, JobView, status};
 use crate::ports::{Queue, Sql, Stmt, System, Topic};
 use crate::repo::opt;
 use crate::stages::StageMessage;
+use crate::stages::state;
 use crate::tiktok::{MAX_URL_LEN, TikTokLink};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,13 @@ pub struct Stored {
 
 pub const MAX_IDEMPOTENCY_KEY: usize = 255;
 
+/// How long a claimed key waits for its request's answer before another request may take it
+/// over (a request that died mid-way leaves its claim behind).
+pub const IDEMPOTENCY_CLAIM_TTL_MS: i64 = 60_000;
+
+/// How long an answered key replays its answer (the maintenance sweep purges older ones).
+pub const IDEMPOTENCY_KEEP_MS: i64 = 24 * 60 * 60 * 1000;
+
 /// Handles `POST /api/v1/ingestion/tiktok-link`, honouring an `Idempotency-Key`.
 pub async fn submit_idempotent(
     sql: &impl Sql,
@@ -58,43 +66,94 @@ pub async fn submit_idempotent(
         ));
     }
     let hash = sha256_hex(body);
-    #[derive(Deserialize)]
-    struct Prior {
-        request_hash: String,
-        status: u16,
-        body: String,
-    }
-    let prior: Option<Prior> = opt(
-        sql,
-        Stmt::new("SELECT request_hash, status, body FROM idempotency_keys WHERE seller_id = ? AND key = ?")
+    let now = sys.now_ms();
+    // Claim the key first, in one atomic statement: of concurrent requests with one key, exactly
+    // one runs; the others see its claim.
+    let claimed = sql
+        .execute(
+            Stmt::new(
+                "INSERT INTO idempotency_keys (seller_id, key, request_hash, status, body, created_at) \
+                 VALUES (?, ?, ?, 0, '', ?) ON CONFLICT (seller_id, key) DO NOTHING",
+            )
+            .bind(&seller.0)
+            .bind(key)
+            .bind(&hash)
+            .bind(now),
+        )
+        .await?;
+    if claimed == 0 {
+        #[derive(Deserialize)]
+        struct Prior {
+            request_hash: String,
+            status: u16,
+            body: String,
+            created_at: i64,
+        }
+        let prior: Prior = opt(
+            sql,
+            Stmt::new(
+                "SELECT request_hash, status, body, created_at FROM idempotency_keys WHERE seller_id = ? AND key = ?",
+            )
             .bind(&seller.0)
             .bind(key),
-    )
-    .await?;
-    if let Some(p) = prior {
-        if p.request_hash != hash {
+        )
+        .await?
+        .ok_or_else(|| ApiError::internal("idempotency claim conflict without a row"))?;
+        if prior.request_hash != hash {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency_key_reused",
                 "this Idempotency-Key was used with a different request body",
             ));
         }
-        let status = StatusCode::from_u16(p.status).map_err(|e| ApiError::internal(e.to_string()))?;
-        return Ok(Stored { status, body: p.body, replayed: true });
+        if prior.status != 0 {
+            let status = StatusCode::from_u16(prior.status).map_err(|e| ApiError::internal(e.to_string()))?;
+            return Ok(Stored { status, body: prior.body, replayed: true });
+        }
+        // In flight. A claim whose request died without an answer expires, and the next request
+        // with the key takes it over (one of them: the update is guarded on the old claim).
+        let expired = now - prior.created_at >= IDEMPOTENCY_CLAIM_TTL_MS;
+        let taken = expired
+            && sql
+                .execute(
+                    Stmt::new(
+                        "UPDATE idempotency_keys SET created_at = ? WHERE seller_id = ? AND key = ? AND status = 0 \
+                         AND created_at = ?",
+                    )
+                    .bind(now)
+                    .bind(&seller.0)
+                    .bind(key)
+                    .bind(prior.created_at),
+                )
+                .await?
+                == 1;
+        if !taken {
+            let mut e = ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_in_flight",
+                "a request with this Idempotency-Key is still being processed; retry shortly",
+            );
+            e.retry_after = Some(1);
+            return Err(e);
+        }
     }
-    let out = submit_body(sql, queue, sys, seller, body, request_id).await?;
-    // First writer wins if two requests with one key race; both answered the same job anyway.
-    sql.execute(
-        Stmt::new(
-            "INSERT INTO idempotency_keys (seller_id, key, request_hash, status, body, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (seller_id, key) DO NOTHING",
-        )
+    let release = Stmt::new("DELETE FROM idempotency_keys WHERE seller_id = ? AND key = ? AND status = 0")
         .bind(&seller.0)
-        .bind(key)
-        .bind(hash)
-        .bind(i64::from(out.status.as_u16()))
-        .bind(&out.body)
-        .bind(sys.now_ms()),
+        .bind(key);
+    let out = match submit_body(sql, queue, sys, seller, body, request_id).await {
+        Ok(out) => out,
+        Err(e) => {
+            // Nothing was created: let the client try the same key again.
+            let _ = sql.execute(release).await;
+            return Err(e);
+        }
+    };
+    sql.execute(
+        Stmt::new("UPDATE idempotency_keys SET status = ?, body = ? WHERE seller_id = ? AND key = ? AND status = 0")
+            .bind(i64::from(out.status.as_u16()))
+            .bind(&out.body)
+            .bind(&seller.0)
+            .bind(key),
     )
     .await?;
     Ok(out)
@@ -129,36 +188,44 @@ pub async fn submit(
     let dedupe_key = link.dedupe_key();
     let job_id = new_id(sys, "job")?;
     let now = sys.now_ms();
-    let inserted = sql
-        .execute(
-            Stmt::new(
-                "INSERT INTO jobs (id, seller_id, dedupe_key, source_url, canonical_url, link_kind, \
+    let mut stmts = vec![
+        Stmt::new(
+            "INSERT INTO jobs (id, seller_id, dedupe_key, source_url, canonical_url, link_kind, \
                  video_id, status, request_id, created_at, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (seller_id, dedupe_key) DO NOTHING",
-            )
-            .bind(&job_id)
-            .bind(&seller.0)
-            .bind(&dedupe_key)
-            .bind(url.trim())
-            .bind(link.canonical_url())
-            .bind(link.kind())
-            .bind(link.video_id())
-            .bind(status::QUEUED)
-            .bind(request_id)
-            .bind(now)
-            .bind(now),
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         )
-        .await?;
+        .bind(&job_id)
+        .bind(&seller.0)
+        .bind(&dedupe_key)
+        .bind(url.trim())
+        .bind(link.canonical_url())
+        .bind(link.kind())
+        .bind(link.video_id())
+        .bind(status::QUEUED)
+        .bind(request_id)
+        .bind(now)
+        .bind(now),
+    ];
+    stmts.extend(state::create(&job_id, &seller.0, now));
+    let inserted = sql.batch(stmts).await?.first().copied().unwrap_or(0);
     if inserted == 0 {
-        let existing = jobs::find_by_dedupe_key(sql, seller, &dedupe_key)
-            .await?
-            .ok_or_else(|| ApiError::internal("dedupe conflict without a row"))?;
-        return Ok((StatusCode::OK, response(existing.view(), true)));
+        // The same link (dedupe key), or a direct link to a video a resolved short link has.
+        let existing = match jobs::find_by_dedupe_key(sql, seller, &dedupe_key).await? {
+            Some(job) => job,
+            None => jobs::find_by_video(sql, seller, link.video_id().unwrap_or_default())
+                .await?
+                .ok_or_else(|| ApiError::internal("dedupe conflict without a row"))?,
+        };
+        return Ok((StatusCode::OK, response(jobs::view(sql, seller, existing).await?, true)));
     }
     let msg = StageMessage::new(&job_id, seller, request_id);
     if let Err(e) = queue.send(Topic::Metadata, &msg.to_json()?).await {
         // Without its message the job would never move: take it back so a retry starts clean.
-        sql.execute(Stmt::new("DELETE FROM jobs WHERE id = ? AND seller_id = ?").bind(&job_id).bind(&seller.0)).await?;
+        sql.batch(vec![
+            Stmt::new("DELETE FROM job_stages WHERE job_id = ? AND seller_id = ?").bind(&job_id).bind(&seller.0),
+            Stmt::new("DELETE FROM jobs WHERE id = ? AND seller_id = ?").bind(&job_id).bind(&seller.0),
+        ])
+        .await?;
         return Err(e.into());
     }
     let view = jobs::get(sql, seller, &job_id).await?;

@@ -1,31 +1,30 @@
-//! Ingestion jobs: one per seller and video, carrying each stage's state.
+//! Ingestion jobs: one per seller and video. A job's stages are rows of `job_stages`
+//! (`crate::stages::state`); its status says where the whole job stands.
 
 use crate::accounts::SellerId;
 use crate::error::{ApiError, ApiResult};
 use crate::ports::{Sql, Stmt};
 use crate::repo::{all, opt};
+use crate::stages::state::{self, Stage, StageRow};
 use serde::{Deserialize, Serialize};
 
-/// Job status as the API reports it.
+/// Job status as the API reports it. `ready`, `failed` and `duplicate` are terminal: a job is
+/// `failed` when its metadata stage failed (no video, no cover), `ready` with whatever its other
+/// stages made once each has finished (done or failed, each failure's reason on its stage), and
+/// `duplicate` when another job of the seller already has the video (`duplicate_of`).
 pub mod status {
     pub const QUEUED: &str = "queued";
     pub const METADATA_READY: &str = "metadata_ready";
     pub const READY: &str = "ready";
     pub const FAILED: &str = "failed";
-    pub const ALL: [&str; 4] = [QUEUED, METADATA_READY, READY, FAILED];
-}
-
-/// Stage state.
-pub mod stage {
-    pub const PENDING: &str = "pending";
-    pub const DONE: &str = "done";
-    pub const FAILED: &str = "failed";
+    pub const DUPLICATE: &str = "duplicate";
+    pub const ALL: [&str; 5] = [QUEUED, METADATA_READY, READY, FAILED, DUPLICATE];
+    pub const TERMINAL: [&str; 3] = [READY, FAILED, DUPLICATE];
 }
 
 /// The columns of a job row, shared by every query that reads one.
 pub const JOB_COLUMNS: &str = "j.id, j.seller_id, j.source_url, j.canonical_url, j.link_kind, j.video_id, \
-     j.status, j.metadata_state, j.caption_state, j.thumbnail_state, j.tagging_state, j.attempts, \
-     j.last_error, j.error_code, j.error_message, j.thumbnail_error, j.created_at, j.updated_at, \
+     j.status, j.error_code, j.error_message, j.duplicate_of, j.created_at, j.updated_at, \
      v.caption, v.author_name, v.author_url, v.cover_key, v.cover_content_type, v.cover_bytes, \
      v.cover_width, v.cover_height";
 
@@ -38,15 +37,9 @@ pub struct JobRow {
     pub link_kind: String,
     pub video_id: Option<String>,
     pub status: String,
-    pub metadata_state: String,
-    pub caption_state: String,
-    pub thumbnail_state: String,
-    pub tagging_state: String,
-    pub attempts: i64,
-    pub last_error: Option<String>,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
-    pub thumbnail_error: Option<String>,
+    pub duplicate_of: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
     pub caption: Option<String>,
@@ -62,8 +55,11 @@ pub struct JobRow {
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JobView {
     pub job_id: String,
-    /// `queued`, `metadata_ready`, `ready` or `failed`.
+    /// `queued`, `metadata_ready`, then one of the terminal `ready`, `failed` or `duplicate`.
     pub status: String,
+    /// For a `duplicate`: the seller's job that already has this video.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
     pub video_id: Option<String>,
     pub canonical_url: String,
     pub source_url: String,
@@ -75,9 +71,9 @@ pub struct JobView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub analysis: Option<serde_json::Value>,
-    /// The product draft, once every active stage is done (single-job reads only).
+    /// The product draft, once every stage has finished (single-job reads only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub draft: Option<crate::stages::draft::Draft>,
+    pub draft: Option<crate::catalog::Draft>,
     pub error: Option<JobErrorView>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -93,12 +89,19 @@ pub struct StagesView {
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StageView {
-    /// `pending`, `done` or `failed`.
+    /// `pending`, `done`, `failed` or `skipped` (a duplicate job's stages).
     pub state: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attempts: Option<i64>,
+    pub attempts: i64,
+    /// The last transient fault of a pending stage, or why a failed stage failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+}
+
+impl StageView {
+    fn of(rows: &[StageRow], stage: Stage) -> Self {
+        let row = state::pick(rows, stage);
+        StageView { state: row.state, attempts: row.attempts, last_error: row.last_error }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -128,8 +131,8 @@ pub struct JobErrorView {
 }
 
 impl JobRow {
-    pub fn view(self) -> JobView {
-        let plain = |state: String| StageView { state, attempts: None, last_error: None };
+    /// The API view of the job with its stage rows.
+    pub fn view(self, stages: &[StageRow]) -> JobView {
         let cover = match (self.cover_key, self.cover_content_type, self.cover_bytes) {
             (Some(key), Some(content_type), Some(bytes)) => Some(CoverView {
                 url: format!("/api/v1/ingestion/jobs/{}/cover", self.id),
@@ -154,19 +157,16 @@ impl JobRow {
         JobView {
             job_id: self.id,
             status: self.status,
+            duplicate_of: self.duplicate_of,
             video_id: self.video_id,
             canonical_url: self.canonical_url,
             source_url: self.source_url,
             link_kind: self.link_kind,
             stages: StagesView {
-                metadata: StageView {
-                    state: self.metadata_state,
-                    attempts: Some(self.attempts),
-                    last_error: self.last_error,
-                },
-                caption: plain(self.caption_state),
-                thumbnail: StageView { state: self.thumbnail_state, attempts: None, last_error: self.thumbnail_error },
-                tagging: plain(self.tagging_state),
+                metadata: StageView::of(stages, Stage::Metadata),
+                caption: StageView::of(stages, Stage::Caption),
+                thumbnail: StageView::of(stages, Stage::Thumbnail),
+                tagging: StageView::of(stages, Stage::Tagging),
             },
             video,
             analysis: None,
@@ -191,9 +191,15 @@ pub async fn find(sql: &impl Sql, seller: &SellerId, job_id: &str) -> ApiResult<
     .await
 }
 
+/// The job's view with its stages (no analysis or draft).
+pub async fn view(sql: &impl Sql, seller: &SellerId, row: JobRow) -> ApiResult<JobView> {
+    let stages = state::of_job(sql, &row.id, &seller.0).await?;
+    Ok(row.view(&stages))
+}
+
 pub async fn get(sql: &impl Sql, seller: &SellerId, job_id: &str) -> ApiResult<JobView> {
-    let mut view =
-        find(sql, seller, job_id).await?.map(JobRow::view).ok_or_else(|| ApiError::not_found("no such job"))?;
+    let row = find(sql, seller, job_id).await?.ok_or_else(|| ApiError::not_found("no such job"))?;
+    let mut view = view(sql, seller, row).await?;
     #[derive(Deserialize)]
     struct Body {
         body: String,
@@ -204,38 +210,7 @@ pub async fn get(sql: &impl Sql, seller: &SellerId, job_id: &str) -> ApiResult<J
     )
     .await?;
     view.analysis = analysis.and_then(|a| serde_json::from_str(&a.body).ok());
-    #[derive(Deserialize)]
-    struct DraftRow {
-        title: String,
-        price: Option<String>,
-        currency: Option<String>,
-        category: String,
-        tags: String,
-        seo: String,
-        thumbnails: Option<String>,
-    }
-    let draft: Option<DraftRow> = opt(
-        sql,
-        Stmt::new(
-            "SELECT title, price, currency, category, tags, seo, thumbnails FROM product_drafts \
-             WHERE job_id = ? AND seller_id = ?",
-        )
-        .bind(job_id)
-        .bind(&seller.0),
-    )
-    .await?;
-    view.draft = match draft {
-        Some(d) => Some(crate::stages::draft::Draft {
-            title: d.title,
-            price: d.price,
-            currency: d.currency,
-            category: d.category,
-            tags: serde_json::from_str(&d.tags)?,
-            seo: serde_json::from_str(&d.seo)?,
-            thumbnails: d.thumbnails.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default(),
-        }),
-        None => None,
-    };
+    view.draft = crate::catalog::draft_of(sql, &seller.0, job_id).await?;
     Ok(view)
 }
 
@@ -250,6 +225,27 @@ pub async fn find_by_dedupe_key(sql: &impl Sql, seller: &SellerId, key: &str) ->
         .bind(key),
     )
     .await
+}
+
+/// The seller's original job (not a duplicate) for a video.
+pub async fn find_by_video(sql: &impl Sql, seller: &SellerId, video_id: &str) -> ApiResult<Option<JobRow>> {
+    opt(
+        sql,
+        Stmt::new(format!(
+            "SELECT {JOB_COLUMNS} FROM jobs j LEFT JOIN videos v ON v.job_id = j.id \
+             WHERE j.seller_id = ? AND j.video_id = ? AND j.duplicate_of IS NULL"
+        ))
+        .bind(&seller.0)
+        .bind(video_id),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct PageStage {
+    job_id: String,
+    #[serde(flatten)]
+    row: StageRow,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -303,7 +299,31 @@ pub async fn list(sql: &impl Sql, seller: &SellerId, q: ListQuery) -> ApiResult<
     )
     .await?;
     let more = rows.len() > limit as usize;
-    let items: Vec<JobView> = rows.into_iter().take(limit as usize).map(JobRow::view).collect();
+    let rows: Vec<JobRow> = rows.into_iter().take(limit as usize).collect();
+    // The page's stage rows in one query: ids are ordered, so the page spans [last, first].
+    let stages: Vec<PageStage> = match (rows.last(), rows.first()) {
+        (Some(low), Some(high)) => {
+            all(
+                sql,
+                Stmt::new(
+                    "SELECT job_id, stage, state, attempts, last_error FROM job_stages \
+                     WHERE seller_id = ? AND job_id >= ? AND job_id <= ?",
+                )
+                .bind(&seller.0)
+                .bind(&low.id)
+                .bind(&high.id),
+            )
+            .await?
+        }
+        _ => Vec::new(),
+    };
+    let items: Vec<JobView> = rows
+        .into_iter()
+        .map(|r| {
+            let mine: Vec<StageRow> = stages.iter().filter(|s| s.job_id == r.id).map(|s| s.row.clone()).collect();
+            r.view(&mine)
+        })
+        .collect();
     let next_cursor = if more { items.last().map(|j| j.job_id.clone()) } else { None };
     Ok(JobPage { items, next_cursor })
 }

@@ -2,13 +2,16 @@
 //! local service chaining (`http://{component}.spin.internal`), and the stage endpoint through
 //! which the drain hands a component one outbox message.
 
-use crate::{KvBlobs, SpinKv, SpinSql, from_core_response, labels, to_core_request};
+use crate::{KvBlobs, SpinKv, SpinSql, SpinSystem, from_core_response, labels, to_core_request};
 use http::StatusCode;
 use linkhub_core::api::{self, Request as CoreRequest, Response as CoreResponse};
+use linkhub_core::config::Role;
 use linkhub_core::error::ApiError;
 use linkhub_core::outbox::Delivery;
+use linkhub_core::outbox::Outbox;
 use linkhub_core::ports::{Http, OutboundRequest, PortError};
 use linkhub_core::stages::StageOutcome;
+use linkhub_core::stages::analysis::{self, AnalysisDeps, Which};
 use spin_sdk::http::{IntoResponse, Request};
 
 /// Largest response read back from a chained component (thumbnails are well under this).
@@ -103,6 +106,18 @@ where
     };
     let outcome = run(&delivery.body, delivery.dead).await;
     api::json(StatusCode::OK, &outcome)
+}
+
+/// The caption-parser and auto-tagger components: one outbox delivery of their stage.
+pub async fn analysis_stage(req: Request, which: Which) -> Answer {
+    let cfg = crate::config(&[Role::Stage]).await?;
+    let (req, sql) = (request(req).await?, sql().await?);
+    let queue = Outbox { sql: &sql, sys: &SpinSystem };
+    let deps = AnalysisDeps { sql: &sql, queue: &queue, sys: &SpinSystem, cfg: &cfg };
+    Ok(stage_endpoint(&req, async |body: &str, dead| {
+        if dead { analysis::dead_letter(&deps, which, body).await } else { analysis::process(&deps, which, body).await }
+    })
+    .await)
 }
 
 /// Sends one delivery to a stage component and reads its outcome; a failed call is a retry.

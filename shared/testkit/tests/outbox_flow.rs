@@ -23,6 +23,8 @@ fn outbox_app() -> TestApp {
 /// What the Spin drain component does, with the stage components called in-process.
 fn drain(app: &TestApp) -> DrainReport {
     let queue = Outbox { sql: &app.sql, sys: &app.sys };
+    let stage = analysis::AnalysisDeps { sql: &app.sql, queue: &queue, sys: &app.sys, cfg: &app.cfg };
+    let thumbs = thumbnail::ThumbnailDeps { sql: &app.sql, blobs: &app.blobs, sys: &app.sys, cfg: &app.cfg };
     block_on(outbox::drain(&app.sql, &app.sys, 100, async |topic, body: &str, dead| match (topic, dead) {
         (Topic::Metadata, false) => {
             let deps = metadata::MetadataDeps {
@@ -36,12 +38,12 @@ fn drain(app: &TestApp) -> DrainReport {
             metadata::process(&deps, body).await
         }
         (Topic::Metadata, true) => dead_letter::process(&app.sql, &app.sys, body).await.unwrap(),
-        (Topic::Caption, false) => analysis::process(&app.sql, &queue, &app.sys, Which::Caption, body).await,
-        (Topic::Caption, true) => analysis::dead_letter(&app.sql, &queue, &app.sys, Which::Caption, body).await,
-        (Topic::Tagging, false) => analysis::process(&app.sql, &queue, &app.sys, Which::Tagging, body).await,
-        (Topic::Tagging, true) => analysis::dead_letter(&app.sql, &queue, &app.sys, Which::Tagging, body).await,
-        (Topic::Thumbnail, false) => thumbnail::process(&app.sql, &app.blobs, &app.sys, body).await,
-        (Topic::Thumbnail, true) => thumbnail::dead_letter(&app.sql, &app.sys, body).await,
+        (Topic::Caption, false) => analysis::process(&stage, Which::Caption, body).await,
+        (Topic::Caption, true) => analysis::dead_letter(&stage, Which::Caption, body).await,
+        (Topic::Tagging, false) => analysis::process(&stage, Which::Tagging, body).await,
+        (Topic::Tagging, true) => analysis::dead_letter(&stage, Which::Tagging, body).await,
+        (Topic::Thumbnail, false) => thumbnail::process(&thumbs, body).await,
+        (Topic::Thumbnail, true) => thumbnail::dead_letter(&app.sql, &app.sys, &app.cfg, body).await,
     }))
     .unwrap()
 }

@@ -129,7 +129,7 @@ fn a_dead_lettered_thumbnail_message_fails_only_its_stage() {
     app.step_stage(Which::Caption);
     app.step_stage(Which::Tagging);
     let msg = app.queue.take(Topic::Thumbnail).pop().unwrap();
-    let outcome = block_on(linkhub_core::stages::thumbnail::dead_letter(&app.sql, &app.sys, &msg));
+    let outcome = app.dead_letter_thumbnail(&msg);
     assert_eq!(outcome, StageOutcome::Failed { code: "retries_exhausted".into() });
     let v = app.job(&token, &job);
     assert_eq!(v["stages"]["thumbnail"]["last_error"], "retries_exhausted");

@@ -7,10 +7,10 @@ mod common;
 
 use common::{T0, TestApp};
 use jwt_simple::prelude::*;
-use linkhub_core::ports::{Sql, Stmt, Topic};
+use linkhub_core::ports::{Sql, Stmt, System, Topic};
 use linkhub_core::stages::StageOutcome;
 use linkhub_testkit::block_on;
-use serde_json::json;
+use serde_json::{Value, json};
 
 const VIDEO: &str = "https://www.tiktok.com/@glowbykemi/video/7301000000000000001";
 
@@ -121,10 +121,10 @@ fn metadata_fans_out_once_even_when_delivered_twice() {
     let stepped = app.step_metadata();
     assert_eq!(stepped.len(), 1);
     assert_eq!(stepped[0].1, StageOutcome::Done);
-    for topic in [Topic::Caption, Topic::Tagging] {
-        assert_eq!(app.queue.take(topic).len(), 1, "{topic:?}");
+    assert_eq!(app.queue.take(Topic::Caption).len(), 1);
+    for topic in [Topic::Tagging, Topic::Thumbnail] {
+        assert!(app.queue.take(topic).is_empty(), "{topic:?} follows the caption stage");
     }
-    assert!(app.queue.take(Topic::Thumbnail).is_empty(), "thumbnails follow the caption stage");
     // Redelivery of the same message: acknowledged, nothing fanned out again.
     assert_eq!(app.process_metadata(&stepped[0].0), StageOutcome::Done);
     assert!(app.queue.is_empty());
@@ -230,4 +230,73 @@ fn idempotent_replay_survives_a_changed_world() {
     let bad =
         app.call("POST", "/api/v1/ingestion/tiktok-link", Some(&token), &[("idempotency-key", &long)], Some(&body));
     assert_eq!((bad.status, bad.code().as_str()), (400, "invalid_idempotency_key"));
+}
+
+/// A short link and a direct link to one video used to make two jobs (and two products): the
+/// dedupe key was the short code until the metadata stage resolved it.
+#[test]
+fn a_short_link_and_a_direct_link_to_one_video_make_one_job() {
+    let app = TestApp::new();
+    let token = app.signup("onevideo");
+    let direct = app.submit_job(&token, "https://www.tiktok.com/@glowbykemi/video/7301000000000000001");
+    let short = app.submit_job(&token, "https://vm.tiktok.com/ZMabc1234/");
+    assert_ne!(direct, short, "the short link is not resolved at submission");
+    app.step_metadata();
+    app.step_all_stages();
+    let d = app.job(&token, &direct);
+    let s = app.job(&token, &short);
+    assert_eq!(d["status"], "ready", "{d:#}");
+    assert_eq!((s["status"].as_str(), s["duplicate_of"].as_str()), (Some("duplicate"), Some(direct.as_str())), "{s:#}");
+    assert!(s.get("draft").is_none_or(Value::is_null), "a duplicate makes no draft");
+    for stage in ["caption", "tagging", "thumbnail"] {
+        assert_eq!(s["stages"][stage]["state"], "skipped");
+    }
+    // Submitting the direct link again answers the original, as any resubmission does.
+    let again = app.submit(&token, "https://www.tiktok.com/@glowbykemi/video/7301000000000000001").json();
+    assert_eq!((again["job_id"].as_str(), again["duplicate"].as_bool()), (Some(direct.as_str()), Some(true)));
+    // The other way round: the short link resolves first, then the direct link is submitted.
+    let other = app.signup("onevideo2");
+    let short = app.submit_job(&other, "https://vm.tiktok.com/ZMabc1234/");
+    app.step_metadata();
+    let direct = app.submit(&other, "https://www.tiktok.com/@glowbykemi/video/7301000000000000001");
+    assert_eq!(direct.status, 200, "{}", String::from_utf8_lossy(&direct.body));
+    assert_eq!(
+        (direct.json()["job_id"].as_str(), direct.json()["duplicate"].as_bool()),
+        (Some(short.as_str()), Some(true))
+    );
+}
+
+/// Claim first: of requests sharing one key, exactly one runs; while it runs the others get
+/// 409, after it they get its answer, and a different body gets 422.
+#[test]
+fn an_idempotency_key_is_claimed_before_the_work_and_expires_when_abandoned() {
+    let app = TestApp::new();
+    let token = app.signup("idemclaim");
+    let key = [("idempotency-key", "claim-1")];
+    let body = |v: &str| serde_json::json!({ "url": format!("https://www.tiktok.com/@x/video/{v}") });
+    // A request that died after claiming: its claim is in flight.
+    let seller = app.get("/api/v1/auth/me", Some(&token)).json()["id"].as_str().unwrap().to_owned();
+    let claim = Stmt::new(
+        "INSERT INTO idempotency_keys (seller_id, key, request_hash, status, body, created_at) VALUES (?, 'claim-1', ?, 0, '', ?)",
+    )
+    .bind(&seller)
+    .bind(linkhub_core::ids::sha256_hex(body("7301000000000000001").to_string().as_bytes()))
+    .bind(app.sys.now_ms());
+    linkhub_testkit::block_on(app.sql.execute(claim)).unwrap();
+    let r = app.call("POST", "/api/v1/ingestion/tiktok-link", Some(&token), &key, Some(&body("7301000000000000001")));
+    assert_eq!((r.status, r.code().as_str()), (409, "idempotency_in_flight"));
+    assert_eq!(r.headers.get("retry-after").unwrap(), "1");
+    let r = app.call("POST", "/api/v1/ingestion/tiktok-link", Some(&token), &key, Some(&body("7301000000000000002")));
+    assert_eq!((r.status, r.code().as_str()), (422, "idempotency_key_reused"));
+    assert!(app.queue.take(Topic::Metadata).is_empty(), "nothing ran while the key was claimed");
+    // The claim expires: the next request takes it over and runs, once.
+    app.sys.advance_ms(linkhub_core::ingest::IDEMPOTENCY_CLAIM_TTL_MS);
+    let first =
+        app.call("POST", "/api/v1/ingestion/tiktok-link", Some(&token), &key, Some(&body("7301000000000000001")));
+    assert_eq!(first.status, 202, "{}", String::from_utf8_lossy(&first.body));
+    let replay =
+        app.call("POST", "/api/v1/ingestion/tiktok-link", Some(&token), &key, Some(&body("7301000000000000001")));
+    assert_eq!((replay.status, replay.json()["job_id"].clone()), (202, first.json()["job_id"].clone()));
+    assert_eq!(replay.headers.get("idempotent-replayed").unwrap(), "true");
+    assert_eq!(app.queue.take(Topic::Metadata).len(), 1, "one enqueue");
 }

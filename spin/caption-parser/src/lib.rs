@@ -1,26 +1,11 @@
 //! The Spin caption-parser stage component: one outbox message per call from the drain.
 
-use linkhub_core::outbox::Outbox;
-use linkhub_core::stages::analysis::{self, Which};
-use linkhub_spin::SpinSystem;
-use linkhub_spin::component::{Answer, request, respond, sql, stage_endpoint};
+use linkhub_core::stages::analysis::Which;
+use linkhub_spin::component::{analysis_stage, respond};
 use spin_sdk::http::{IntoResponse, Request};
 use spin_sdk::http_service;
 
 #[http_service]
 async fn handle(req: Request) -> impl IntoResponse {
-    respond(run(req).await)
-}
-
-async fn run(req: Request) -> Answer {
-    let (req, sql) = (request(req).await?, sql().await?);
-    let queue = Outbox { sql: &sql, sys: &SpinSystem };
-    Ok(stage_endpoint(&req, async |body: &str, dead| {
-        if dead {
-            analysis::dead_letter(&sql, &queue, &SpinSystem, Which::Caption, body).await
-        } else {
-            analysis::process(&sql, &queue, &SpinSystem, Which::Caption, body).await
-        }
-    })
-    .await)
+    respond(analysis_stage(req, Which::Caption).await)
 }

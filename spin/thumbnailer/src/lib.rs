@@ -2,9 +2,10 @@
 //! drain) and the public `/media/...` route (reached from the gateway).
 
 use linkhub_core::api::media;
+use linkhub_core::config::Role;
 use linkhub_core::stages::thumbnail;
-use linkhub_spin::SpinSystem;
 use linkhub_spin::component::{Answer, STAGE_PATH, objects, request, respond, sql, stage_endpoint};
+use linkhub_spin::{SpinSystem, config};
 use spin_sdk::http::{IntoResponse, Request};
 use spin_sdk::http_service;
 
@@ -18,11 +19,13 @@ async fn run(req: Request) -> Answer {
     if req.uri().path() != STAGE_PATH {
         return Ok(media::serve(&sql, &blobs, &SpinSystem, &req).await);
     }
+    let cfg = config(&[Role::Stage]).await?;
+    let deps = thumbnail::ThumbnailDeps { sql: &sql, blobs: &blobs, sys: &SpinSystem, cfg: &cfg };
     Ok(stage_endpoint(&req, async |body: &str, dead| {
         if dead {
-            thumbnail::dead_letter(&sql, &SpinSystem, body).await
+            thumbnail::dead_letter(&sql, &SpinSystem, &cfg, body).await
         } else {
-            thumbnail::process(&sql, &blobs, &SpinSystem, body).await
+            thumbnail::process(&deps, body).await
         }
     })
     .await)

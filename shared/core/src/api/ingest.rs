@@ -66,6 +66,11 @@ async fn dispatch<S: Sql, B: Blobs, Q: Queue, Y: System>(
             Ok(json(StatusCode::OK, &jobs::list(d.sql, &seller, q).await?))
         }
         RouteId::GetJob => Ok(json(StatusCode::OK, &jobs::get(d.sql, &seller, m.param("id")).await?)),
+        RouteId::RetryJob => {
+            let (status, view) =
+                crate::stages::retry::retry_job(d.sql, d.queue, d.sys, &seller, m.param("id"), &request_id).await?;
+            Ok(json(status, &view))
+        }
         RouteId::GetJobCover => {
             let job =
                 jobs::find(d.sql, &seller, m.param("id")).await?.ok_or_else(|| ApiError::not_found("no such job"))?;

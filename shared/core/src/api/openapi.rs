@@ -11,10 +11,10 @@ use crate::accounts::{
     SignupResponse,
 };
 use crate::api::gateway::Health;
+use crate::catalog::{Draft, FormatView, ThumbnailView};
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::ingest::{SubmitRequest, SubmitResponse};
 use crate::jobs::{CoverView, JobErrorView, JobPage, JobView, ListQuery, StageView, StagesView, VideoView};
-use crate::stages::draft::{Draft, FormatView, ThumbnailView};
 use crate::trends::{TrendsQuery, TrendsView};
 use http::StatusCode;
 use utoipa::OpenApi;
@@ -76,6 +76,13 @@ fn get_job() {}
     responses((status = 200, description = "the cover image copied from TikTok", content_type = "image/*"),
               (status = 404, body = ErrorBody)))]
 fn get_cover() {}
+
+#[utoipa::path(post, path = "/api/v1/ingestion/jobs/{id}/retry", tag = "ingestion", security(("bearer" = [])),
+    params(("id" = String, Path, description = "job id")),
+    responses((status = 202, body = JobView, description = "the failed stages run again"),
+              (status = 200, body = JobView, description = "nothing had failed, or it is already re-running: the job as it is"),
+              (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+fn retry_job() {}
 
 #[utoipa::path(get, path = "/media/{seller}/{job}/{file}", tag = "media",
     params(("seller" = String, Path, description = "seller id"), ("job" = String, Path, description = "job id"),

@@ -1,9 +1,12 @@
-//! The caption-parser and auto-tagger stages. Both are idempotent: a redelivered or late message
-//! finds its stage done and only retries the draft assembly (`super::draft`).
+//! The caption-parser and auto-tagger stages. The caption stage runs the analysis once per job
+//! and stores it, then starts the tagger (which reads the stored analysis) and the thumbnails
+//! (whose badge prints its price). Both are idempotent: a redelivered or late message finds its
+//! stage settled and only retries the job's completion.
 
-use super::draft::assemble;
-use super::{StageMessage, StageOutcome, retry};
-use crate::jobs::{stage, status};
+use super::state::{self, Stage};
+use super::{StageMessage, StageOutcome, begin, finish, retry};
+use crate::config::Config;
+use crate::jobs::status;
 use crate::ports::{PortError, Queue, Sql, Stmt, System, Topic};
 use linkhub_analysis::{Analysis, Analyzer};
 use serde::{Deserialize, Serialize};
@@ -15,10 +18,10 @@ pub enum Which {
 }
 
 impl Which {
-    fn column(self) -> &'static str {
+    fn stage(self) -> Stage {
         match self {
-            Which::Caption => "caption_state",
-            Which::Tagging => "tagging_state",
+            Which::Caption => Stage::Caption,
+            Which::Tagging => Stage::Tagging,
         }
     }
     fn name(self) -> &'static str {
@@ -31,52 +34,78 @@ impl Which {
 
 #[derive(Deserialize)]
 struct StageRow {
-    state: String,
     status: String,
     caption: Option<String>,
-    thumbnail_state: String,
+    analysis: Option<String>,
 }
 
-pub async fn process(sql: &impl Sql, queue: &impl Queue, sys: &impl System, which: Which, body: &str) -> StageOutcome {
-    let (msg, log) = match super::open(which.name(), sys, body) {
+pub struct AnalysisDeps<'a, S, Q, Y> {
+    pub sql: &'a S,
+    pub queue: &'a Q,
+    pub sys: &'a Y,
+    pub cfg: &'a Config,
+}
+
+pub async fn process<S: Sql, Q: Queue, Y: System>(
+    d: &AnalysisDeps<'_, S, Q, Y>,
+    which: Which,
+    body: &str,
+) -> StageOutcome {
+    let (msg, log) = match super::open(which.name(), d.sys, body) {
         Ok(opened) => opened,
         Err(outcome) => return outcome,
     };
-    let select = format!(
-        "SELECT j.{} AS state, j.status, v.caption, j.thumbnail_state FROM jobs j \
-         LEFT JOIN videos v ON v.job_id = j.id WHERE j.id = ? AND j.seller_id = ?",
-        which.column()
-    );
-    let row: StageRow = match super::job_row(sql, sys, &log, &msg, select).await {
+    let select = "SELECT j.status, v.caption, a.body AS analysis FROM jobs j \
+                  LEFT JOIN videos v ON v.job_id = j.id LEFT JOIN analyses a ON a.job_id = j.id \
+                  WHERE j.id = ? AND j.seller_id = ?";
+    let row: StageRow = match super::job_row(d.sql, d.sys, &log, &msg, select.to_owned()).await {
         Ok(row) => row,
         Err(outcome) => return outcome,
     };
-    if row.status == status::FAILED {
+    if row.status != status::METADATA_READY {
+        // Settled already (ready), or a job whose stages were skipped (failed, duplicate).
         return StageOutcome::Done;
     }
-    if row.state == stage::PENDING {
+    let attempt = match begin(d.sql, d.sys, &msg, which.stage()).await {
+        Ok(Some(n)) => Some(n),
+        Ok(None) => None,
+        Err(e) => return retry(&log, d.sys, d.cfg, 1, &e),
+    };
+    if let Some(attempt) = attempt {
         let Some(caption) = row.caption else {
             // Metadata fans out only after the video is stored, so this is a message for a job
             // whose video row is not visible yet: try again shortly.
             return StageOutcome::RetryAfter(2);
         };
-        let analysis = Analyzer::shared().analyze(&caption);
-        if let Err(e) = store(sql, sys, which, &msg, &analysis).await {
-            return retry(&log, sys, &e);
+        // The tagger reads the caption stage's analysis; it analyses by itself only when the
+        // caption stage failed and stored none.
+        let stored = row.analysis.as_deref().and_then(|b| serde_json::from_str::<Analysis>(b).ok());
+        let analysis = match (which, stored) {
+            (Which::Tagging, Some(a)) => a,
+            _ => Analyzer::shared().analyze(&caption),
+        };
+        if let Err(e) = store(d.sql, d.sys, which, &msg, &analysis).await {
+            let _ = d
+                .sql
+                .execute(state::record_fault(
+                    &msg.job_id,
+                    &msg.seller_id,
+                    which.stage(),
+                    &e.to_string(),
+                    d.sys.now_ms(),
+                ))
+                .await;
+            return retry(&log, d.sys, d.cfg, attempt, &e);
         }
     }
+    // Sent on every delivery that finds the caption stage settled, so a lost send is made good
+    // by the next one; the other stages ignore duplicates.
     if which == Which::Caption
-        && row.thumbnail_state == stage::PENDING
-        && let Err(e) = start_thumbnails(queue, &msg).await
+        && let Err(e) = start_followers(d.sql, d.queue, &msg).await
     {
-        return retry(&log, sys, &e);
+        return retry(&log, d.sys, d.cfg, attempt.unwrap_or(1), &e);
     }
-    match assemble(sql, sys, &msg.job_id, &msg.seller_id).await {
-        Ok(true) => log.info(sys, "stage done; product draft assembled, job ready"),
-        Ok(false) => log.info(sys, "stage done"),
-        Err(e) => return retry(&log, sys, &e),
-    }
-    StageOutcome::Done
+    finish(d.sql, d.sys, d.cfg, &log, &msg, StageOutcome::Done).await
 }
 
 async fn store(
@@ -126,17 +155,7 @@ async fn store(
         }
     };
     // The guarded stage update rides in the same batch: results and state change together.
-    stmts.push(
-        Stmt::new(format!(
-            "UPDATE jobs SET {col} = ?, updated_at = ? WHERE id = ? AND seller_id = ? AND {col} = ?",
-            col = which.column()
-        ))
-        .bind(stage::DONE)
-        .bind(now)
-        .bind(&msg.job_id)
-        .bind(&msg.seller_id)
-        .bind(stage::PENDING),
-    );
+    stmts.push(state::settle(&msg.job_id, &msg.seller_id, which.stage(), state::DONE, None, now));
     sql.batch(stmts).await.map(|_| ())
 }
 
@@ -144,40 +163,39 @@ fn json<T: Serialize + ?Sized>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
 }
 
-/// The thumbnail stage runs once the caption is analysed: its badge prints the caption's price.
-/// Sent whenever the caption stage sees the thumbnails pending, so a lost send is made good by the
-/// next delivery; the thumbnail stage ignores duplicates.
-async fn start_thumbnails(queue: &impl Queue, msg: &StageMessage) -> Result<(), PortError> {
+/// Starts the stages that follow the caption analysis, those still pending.
+async fn start_followers(sql: &impl Sql, queue: &impl Queue, msg: &StageMessage) -> Result<(), PortError> {
+    let rows = state::of_job(sql, &msg.job_id, &msg.seller_id).await?;
     let body = msg.to_json().map_err(|e| PortError::invalid(e.message))?;
-    queue.send(Topic::Thumbnail, &body).await
+    for (stage, topic) in [(Stage::Tagging, Topic::Tagging), (Stage::Thumbnail, Topic::Thumbnail)] {
+        if state::pick(&rows, stage).state == state::PENDING {
+            queue.send(topic, &body).await?;
+        }
+    }
+    Ok(())
 }
 
-/// Dead letter of a caption or tagging message: the stage is marked failed (the job keeps its
-/// metadata and can be retried by resubmitting), instead of vanishing. A failed caption still
-/// starts the thumbnails, without a price badge.
-pub async fn dead_letter(
-    sql: &impl Sql,
-    queue: &impl Queue,
-    sys: &impl System,
+/// Dead letter of a caption or tagging message: the stage is marked failed
+/// (`retries_exhausted`) instead of vanishing, the caption stage's followers still start (the
+/// thumbnails without a price badge), and the job completes with what the other stages made.
+/// A storage fault here is retried, so the dead letter is not lost.
+pub async fn dead_letter<S: Sql, Q: Queue, Y: System>(
+    d: &AnalysisDeps<'_, S, Q, Y>,
     which: Which,
     body: &str,
 ) -> StageOutcome {
     let Ok(msg) = StageMessage::parse(body) else { return StageOutcome::Discarded };
-    let done = sql
-        .execute(
-            Stmt::new(format!(
-                "UPDATE jobs SET {col} = ?, updated_at = ? WHERE id = ? AND seller_id = ? AND {col} = ?",
-                col = which.column()
-            ))
-            .bind(stage::FAILED)
-            .bind(sys.now_ms())
-            .bind(&msg.job_id)
-            .bind(&msg.seller_id)
-            .bind(stage::PENDING),
-        )
-        .await;
-    if done.is_err() || (which == Which::Caption && start_thumbnails(queue, &msg).await.is_err()) {
-        return StageOutcome::RetryAfter(5);
+    let now = d.sys.now_ms();
+    let settle =
+        state::settle(&msg.job_id, &msg.seller_id, which.stage(), state::FAILED, Some(super::RETRIES_EXHAUSTED), now);
+    if d.sql.execute(settle).await.is_err() {
+        return StageOutcome::RetryAfter(d.cfg.retry_delay(1));
     }
-    StageOutcome::Failed { code: "retries_exhausted".into() }
+    if which == Which::Caption && start_followers(d.sql, d.queue, &msg).await.is_err() {
+        return StageOutcome::RetryAfter(d.cfg.retry_delay(1));
+    }
+    match super::complete(d.sql, d.sys, &msg.job_id, &msg.seller_id).await {
+        Ok(_) => StageOutcome::Failed { code: super::RETRIES_EXHAUSTED.into() },
+        Err(_) => StageOutcome::RetryAfter(d.cfg.retry_delay(1)),
+    }
 }

@@ -4,10 +4,11 @@
 use super::{StageError, StageMessage, StageOutcome};
 use crate::accounts::SellerId;
 use crate::config::Config;
-use crate::jobs::{self, JobRow, stage, status};
+use crate::jobs::{self, JobRow, status};
 use crate::log::LogCtx;
 use crate::outbound::AllowListed;
 use crate::ports::{Blobs, Http, OutboundRequest, PortError, PortErrorKind, Queue, Sql, Stmt, System, Topic};
+use crate::stages::state::{self, Stage};
 use crate::tiktok::TikTokLink;
 use serde::Deserialize;
 
@@ -51,40 +52,32 @@ pub async fn process<S: Sql, B: Blobs, Q: Queue, H: Http, Y: System>(
         }
         Err(e) => return retry(d, &log, 1, &e.cause.unwrap_or(e.message)),
     };
-    // The attempt count lives with the job, so backoff works the same on every platform.
-    let attempt = u32::try_from(job.attempts + 1).unwrap_or(u32::MAX);
-    log.set("attempt", attempt);
-    if job.status != status::QUEUED || job.metadata_state != stage::PENDING {
+    if job.status != status::QUEUED {
         log.info(d.sys, "duplicate delivery: metadata already settled");
         return StageOutcome::Done;
     }
-    let counted = d
-        .sql
-        .execute(
-            Stmt::new("UPDATE jobs SET attempts = attempts + 1, updated_at = ? WHERE id = ? AND seller_id = ?")
-                .bind(d.sys.now_ms())
-                .bind(&job.id)
-                .bind(&seller.0),
-        )
-        .await;
-    if let Err(e) = counted {
-        return retry(d, &log, attempt, &e.to_string());
-    }
+    // The attempt count lives with the stage row, so backoff works the same on every platform.
+    let attempt = match state::count_attempt(d.sql, &job.id, &seller.0, Stage::Metadata, d.sys.now_ms()).await {
+        Ok(Some(n)) => n,
+        Ok(None) => {
+            log.info(d.sys, "duplicate delivery: metadata already settled");
+            return StageOutcome::Done;
+        }
+        Err(e) => return retry(d, &log, 1, &e.to_string()),
+    };
+    log.set("attempt", attempt);
     match run(d, &seller, &job, &msg).await {
-        Ok(()) => {
+        Ok(Ran::Ready) => {
             log.info(d.sys, "metadata ready; stages fanned out");
             StageOutcome::Done
         }
+        Ok(Ran::Duplicate(of)) => {
+            log.info(d.sys, &format!("the seller's job {of} already has this video; marked duplicate"));
+            StageOutcome::Done
+        }
         Err(StageError::Transient(reason)) => {
-            let _ = d
-                .sql
-                .execute(
-                    Stmt::new("UPDATE jobs SET last_error = ? WHERE id = ? AND seller_id = ?")
-                        .bind(&reason)
-                        .bind(&job.id)
-                        .bind(&seller.0),
-                )
-                .await;
+            let _ =
+                d.sql.execute(state::record_fault(&job.id, &seller.0, Stage::Metadata, &reason, d.sys.now_ms())).await;
             retry(d, &log, attempt, &reason)
         }
         Err(StageError::Permanent { code, message }) => {
@@ -108,6 +101,8 @@ fn retry<S, B, Q, H, Y: System>(
     StageOutcome::RetryAfter(delay)
 }
 
+/// The metadata stage failed for good: the job is `failed` with the reason, and its other
+/// stages, which cannot run without a video, are skipped.
 pub async fn fail_job(
     sql: &impl Sql,
     sys: &impl System,
@@ -116,22 +111,87 @@ pub async fn fail_job(
     code: &str,
     message: &str,
 ) -> Result<(), PortError> {
-    sql.execute(
+    let now = sys.now_ms();
+    let mut stmts = vec![
         Stmt::new(
-            "UPDATE jobs SET status = ?, metadata_state = ?, error_code = ?, error_message = ?, updated_at = ? \
+            "UPDATE jobs SET status = ?, error_code = ?, error_message = ?, updated_at = ? \
              WHERE id = ? AND seller_id = ? AND status = ?",
         )
         .bind(status::FAILED)
-        .bind(stage::FAILED)
         .bind(code)
         .bind(message)
-        .bind(sys.now_ms())
+        .bind(now)
         .bind(job_id)
         .bind(&seller.0)
         .bind(status::QUEUED),
+        state::settle(job_id, &seller.0, Stage::Metadata, state::FAILED, Some(code), now),
+    ];
+    for s in [Stage::Caption, Stage::Tagging, Stage::Thumbnail] {
+        stmts.push(state::settle(job_id, &seller.0, s, state::SKIPPED, None, now));
+    }
+    sql.batch(stmts).await.map(|_| ())
+}
+
+/// How a metadata run ended.
+enum Ran {
+    Ready,
+    /// Another job of the seller already has this video.
+    Duplicate(String),
+}
+
+/// Marks the job a pointer to `of`, which already has its video: terminal, no product, stages
+/// skipped.
+async fn mark_duplicate(
+    sql: &impl Sql,
+    sys: &impl System,
+    seller: &SellerId,
+    job_id: &str,
+    of: &str,
+) -> Result<(), PortError> {
+    let now = sys.now_ms();
+    let mut stmts = vec![
+        Stmt::new(
+            "UPDATE jobs SET status = ?, duplicate_of = ?, updated_at = ? WHERE id = ? AND seller_id = ? AND status = ?",
+        )
+        .bind(status::DUPLICATE)
+        .bind(of)
+        .bind(now)
+        .bind(job_id)
+        .bind(&seller.0)
+        .bind(status::QUEUED),
+        state::settle(job_id, &seller.0, Stage::Metadata, state::DONE, None, now),
+    ];
+    for s in [Stage::Caption, Stage::Tagging, Stage::Thumbnail] {
+        stmts.push(state::settle(job_id, &seller.0, s, state::SKIPPED, None, now));
+    }
+    sql.batch(stmts).await.map(|_| ())
+}
+
+/// The seller's other job for this video, if any (a duplicate points at the original, so only
+/// originals are considered).
+async fn original_job(
+    sql: &impl Sql,
+    seller: &SellerId,
+    job_id: &str,
+    video_id: &str,
+) -> Result<Option<String>, PortError> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: String,
+    }
+    let found: Option<Id> = crate::repo::opt(
+        sql,
+        Stmt::new(
+            "SELECT id FROM jobs WHERE seller_id = ? AND video_id = ? AND id != ? AND duplicate_of IS NULL \
+             ORDER BY created_at, id LIMIT 1",
+        )
+        .bind(&seller.0)
+        .bind(video_id)
+        .bind(job_id),
     )
     .await
-    .map(|_| ())
+    .map_err(|e| PortError::unavailable(e.cause.unwrap_or(e.message)))?;
+    Ok(found.map(|f| f.id))
 }
 
 async fn run<S: Sql, B: Blobs, Q: Queue, H: Http, Y: System>(
@@ -139,12 +199,19 @@ async fn run<S: Sql, B: Blobs, Q: Queue, H: Http, Y: System>(
     seller: &SellerId,
     job: &JobRow,
     msg: &StageMessage,
-) -> Result<(), StageError> {
+) -> Result<Ran, StageError> {
     let http = AllowListed { inner: d.http, extra: &d.cfg.outbound_allowed_origins };
     let mut link =
         TikTokLink::parse(&job.canonical_url).map_err(|e| StageError::permanent("invalid_link", e.message()))?;
     if link.is_short() {
         link = resolve_short_link(&http, d.cfg, &link).await?;
+        // A short link and a direct link to one video make one job: the later points at the first.
+        if let Some(id) = link.video_id()
+            && let Some(of) = original_job(d.sql, seller, &job.id, id).await.map_err(transient)?
+        {
+            mark_duplicate(d.sql, d.sys, seller, &job.id, &of).await.map_err(transient)?;
+            return Ok(Ran::Duplicate(of));
+        }
     }
     let oembed = fetch_oembed(&http, d.cfg, &link).await?;
     if let TikTokLink::Video { user: None, id } = &link
@@ -192,31 +259,45 @@ async fn run<S: Sql, B: Blobs, Q: Queue, H: Http, Y: System>(
         )
         .await
         .map_err(|e| StageError::Transient(e.to_string()))?;
-    // Fan out before marking the job: if marking fails the message is retried and the stages see
-    // a duplicate, which they tolerate; the reverse order could lose a stage.
-    // The thumbnail stage follows the caption stage (its badge prints the caption's price).
+    // Fan out before marking the job: if marking fails the message is retried and the caption
+    // stage sees a duplicate, which it tolerates; the reverse order could lose the stage. The
+    // caption stage starts the tagger (which reads its analysis) and the thumbnails (whose badge
+    // prints its price).
     let body = msg.to_json()?;
-    for topic in [Topic::Caption, Topic::Tagging] {
-        d.queue.send(topic, &body).await.map_err(|e| StageError::Transient(e.to_string()))?;
-    }
-    d.sql
-        .execute(
+    d.queue.send(Topic::Caption, &body).await.map_err(|e| StageError::Transient(e.to_string()))?;
+    let marked = d
+        .sql
+        .batch(vec![
             Stmt::new(
-                "UPDATE jobs SET status = ?, metadata_state = ?, video_id = ?, canonical_url = ?, last_error = NULL, \
-                 updated_at = ? WHERE id = ? AND seller_id = ? AND status = ?",
+                "UPDATE jobs SET status = ?, video_id = ?, canonical_url = ?, updated_at = ? \
+                 WHERE id = ? AND seller_id = ? AND status = ?",
             )
             .bind(status::METADATA_READY)
-            .bind(stage::DONE)
             .bind(&video_id)
             .bind(link.canonical_url())
             .bind(now)
             .bind(&job.id)
             .bind(&seller.0)
             .bind(status::QUEUED),
-        )
-        .await
-        .map_err(|e| StageError::Transient(e.to_string()))?;
-    Ok(())
+            state::settle(&job.id, &seller.0, Stage::Metadata, state::DONE, None, now),
+        ])
+        .await;
+    match marked {
+        Ok(_) => Ok(Ran::Ready),
+        // The unique index on (seller, video) among originals: a job for the same video won the
+        // race since the check above. This one becomes its duplicate.
+        Err(e) if e.kind == PortErrorKind::Conflict => {
+            let of = original_job(d.sql, seller, &job.id, &video_id).await.map_err(transient)?;
+            let of = of.ok_or_else(|| StageError::Transient(format!("video conflict without an original: {e}")))?;
+            mark_duplicate(d.sql, d.sys, seller, &job.id, &of).await.map_err(transient)?;
+            Ok(Ran::Duplicate(of))
+        }
+        Err(e) => Err(transient(e)),
+    }
+}
+
+fn transient(e: PortError) -> StageError {
+    StageError::Transient(e.to_string())
 }
 
 /// Classifies an upstream HTTP status: `Ok` for 2xx, transient for 429/5xx, permanent otherwise.

@@ -3,15 +3,22 @@
 
 pub mod analysis;
 pub mod dead_letter;
-pub mod draft;
 pub mod metadata;
+pub mod retry;
+pub mod state;
 pub mod thumbnail;
 
 use crate::accounts::SellerId;
+use crate::config::Config;
 use crate::error::ApiError;
+use crate::jobs::status;
 use crate::log::LogCtx;
-use crate::ports::{PortError, System};
+use crate::ports::{PortError, Sql, Stmt, System};
 use serde::{Deserialize, Serialize};
+use state::Stage;
+
+/// The code of a stage whose message ran out of retries.
+pub const RETRIES_EXHAUSTED: &str = "retries_exhausted";
 
 /// The body of every stage message. Typed and versioned, sent as JSON text so that every platform
 /// carries the same bytes (a `serde_json::Value` handed to a Worker queue arrives as `{}`).
@@ -70,14 +77,90 @@ pub(crate) async fn job_row<T: serde::de::DeserializeOwned>(
             log.warn(sys, "job not found; message acknowledged", "");
             Err(StageOutcome::Done)
         }
-        Err(e) => Err(retry(log, sys, &PortError::unavailable(e.cause.unwrap_or(e.message)))),
+        Err(e) => {
+            log.warn(sys, "transient failure reading the job; retry", e.cause.as_deref().unwrap_or(&e.message));
+            Err(StageOutcome::RetryAfter(2))
+        }
     }
 }
 
-/// A transient fault in a stage: logged, retried shortly.
-pub(crate) fn retry(log: &LogCtx, sys: &impl System, e: &PortError) -> StageOutcome {
-    log.warn(sys, "transient failure; retry", &e.to_string());
-    StageOutcome::RetryAfter(5)
+/// A transient fault in a stage on its `attempt`-th run: logged, retried with the configured
+/// exponential backoff.
+pub(crate) fn retry(log: &LogCtx, sys: &impl System, cfg: &Config, attempt: u32, e: &PortError) -> StageOutcome {
+    let delay = cfg.retry_delay(attempt.max(1));
+    log.warn(sys, &format!("transient failure; retry in {delay}s"), &e.to_string());
+    StageOutcome::RetryAfter(delay)
+}
+
+/// Counts an attempt at a pending stage: `Ok(Some(n))` to run it, `Ok(None)` when it is no
+/// longer pending (a duplicate or late delivery).
+pub(crate) async fn begin(
+    sql: &impl Sql,
+    sys: &impl System,
+    msg: &StageMessage,
+    stage: Stage,
+) -> Result<Option<u32>, PortError> {
+    state::count_attempt(sql, &msg.job_id, &msg.seller_id, stage, sys.now_ms()).await
+}
+
+/// Moves the job to `ready` once every stage after metadata has finished (done or failed),
+/// storing the draft of what they made; returns whether this call did it. Safe to call any
+/// number of times from any stage: only a `metadata_ready` job with no pending stage changes.
+pub async fn complete(sql: &impl Sql, sys: &impl System, job_id: &str, seller_id: &str) -> Result<bool, PortError> {
+    #[derive(serde::Deserialize)]
+    struct Status {
+        status: String,
+    }
+    let job: Option<Status> = crate::repo::opt(
+        sql,
+        Stmt::new("SELECT status FROM jobs WHERE id = ? AND seller_id = ?").bind(job_id).bind(seller_id),
+    )
+    .await
+    .map_err(|e| PortError::unavailable(e.cause.unwrap_or(e.message)))?;
+    if job.is_none_or(|j| j.status != status::METADATA_READY) {
+        return Ok(false);
+    }
+    let rows = state::of_job(sql, job_id, seller_id).await?;
+    if !rows.iter().all(|r| state::finished(&r.state)) {
+        return Ok(false);
+    }
+    let draft = crate::catalog::build_draft(sql, job_id, seller_id).await?;
+    let now = sys.now_ms();
+    let changed = sql
+        .batch(vec![
+            crate::catalog::save_draft(job_id, seller_id, &draft, now),
+            Stmt::new(
+                "UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND seller_id = ? AND status = ? \
+                 AND NOT EXISTS (SELECT 1 FROM job_stages s WHERE s.job_id = ? AND s.seller_id = ? AND s.state = ?)",
+            )
+            .bind(status::READY)
+            .bind(now)
+            .bind(job_id)
+            .bind(seller_id)
+            .bind(status::METADATA_READY)
+            .bind(job_id)
+            .bind(seller_id)
+            .bind(state::PENDING),
+        ])
+        .await?;
+    Ok(changed.get(1).copied().unwrap_or(0) > 0)
+}
+
+/// Ends a stage run: tries to complete the job and logs how it stands.
+pub(crate) async fn finish(
+    sql: &impl Sql,
+    sys: &impl System,
+    cfg: &Config,
+    log: &LogCtx,
+    msg: &StageMessage,
+    outcome: StageOutcome,
+) -> StageOutcome {
+    match complete(sql, sys, &msg.job_id, &msg.seller_id).await {
+        Ok(true) => log.info(sys, "stage finished; product draft assembled, job ready"),
+        Ok(false) => log.info(sys, "stage finished"),
+        Err(e) => return retry(log, sys, cfg, 1, &e),
+    }
+    outcome
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,9 +5,10 @@
 //! keys and rows, or finds the stage finished. A cover that cannot be decoded (corrupt, truncated,
 //! a decompression bomb) fails the stage for good with a readable code instead of being retried.
 
-use super::draft::assemble;
-use super::{StageMessage, StageOutcome, retry};
-use crate::jobs::{stage, status};
+use super::state::{self, Stage};
+use super::{StageMessage, StageOutcome, begin, finish, retry};
+use crate::config::Config;
+use crate::jobs::status;
 use crate::log::LogCtx;
 use crate::ports::{Blobs, PortError, Sql, Stmt, System};
 use linkhub_analysis::{Analysis, display_price, selling_price};
@@ -19,7 +20,6 @@ const NAME: &str = "thumbnailer";
 
 #[derive(Deserialize)]
 struct Row {
-    state: String,
     status: String,
     video: Option<String>,
     cover_key: Option<String>,
@@ -38,46 +38,71 @@ pub fn etag(bytes: &[u8]) -> String {
     format!("\"{hex}\"")
 }
 
-pub async fn process(sql: &impl Sql, blobs: &impl Blobs, sys: &impl System, body: &str) -> StageOutcome {
+pub struct ThumbnailDeps<'a, S, B, Y> {
+    pub sql: &'a S,
+    pub blobs: &'a B,
+    pub sys: &'a Y,
+    pub cfg: &'a Config,
+}
+
+pub async fn process<S: Sql, B: Blobs, Y: System>(d: &ThumbnailDeps<'_, S, B, Y>, body: &str) -> StageOutcome {
+    let (sql, sys, cfg) = (d.sql, d.sys, d.cfg);
     let (msg, log) = match super::open(NAME, sys, body) {
         Ok(opened) => opened,
         Err(outcome) => return outcome,
     };
-    let select = "SELECT j.thumbnail_state AS state, j.status, v.job_id AS video, v.cover_key, a.body AS analysis \
+    let select = "SELECT j.status, v.job_id AS video, v.cover_key, a.body AS analysis \
                   FROM jobs j LEFT JOIN videos v ON v.job_id = j.id LEFT JOIN analyses a ON a.job_id = j.id \
                   WHERE j.id = ? AND j.seller_id = ?";
     let row: Row = match super::job_row(sql, sys, &log, &msg, select.to_owned()).await {
         Ok(row) => row,
         Err(outcome) => return outcome,
     };
-    if row.status == status::FAILED {
+    if row.status != status::METADATA_READY {
         return StageOutcome::Done;
     }
-    if row.state == stage::PENDING {
+    let attempt = match begin(sql, sys, &msg, Stage::Thumbnail).await {
+        Ok(attempt) => attempt,
+        Err(e) => return retry(&log, sys, cfg, 1, &e),
+    };
+    if let Some(attempt) = attempt {
         if row.video.is_none() {
             // Metadata fans out only after the video is stored: not visible yet, try shortly.
             return StageOutcome::RetryAfter(2);
         }
         let rendered = match &row.cover_key {
-            Some(key) => render(blobs, key, &overlay(row.analysis.as_deref())).await,
+            Some(key) => render(d.blobs, key, &overlay(row.analysis.as_deref())).await,
             None => Err(Failure::Permanent("cover_missing", "the video has no cover image".into())),
         };
         let stored = match rendered {
-            Ok(thumbs) => store(sql, blobs, sys, &msg, &thumbs).await,
-            Err(Failure::Transient(e)) => return retry(&log, sys, &e),
+            Ok(thumbs) => store(sql, d.blobs, sys, &msg, &thumbs).await,
+            Err(Failure::Transient(e)) => return fault(d, &log, &msg, attempt, &e).await,
             Err(Failure::Permanent(code, message)) => {
                 log.warn(sys, "thumbnails failed for good", &format!("{code}: {message}"));
                 if let Err(e) = fail(sql, sys, &msg.job_id, &msg.seller_id, code).await {
-                    return retry(&log, sys, &e);
+                    return retry(&log, sys, cfg, attempt, &e);
                 }
-                return finish(sql, sys, &log, &msg, StageOutcome::Failed { code: code.to_owned() }).await;
+                return finish(sql, sys, cfg, &log, &msg, StageOutcome::Failed { code: code.to_owned() }).await;
             }
         };
         if let Err(e) = stored {
-            return retry(&log, sys, &e);
+            return fault(d, &log, &msg, attempt, &e).await;
         }
     }
-    finish(sql, sys, &log, &msg, StageOutcome::Done).await
+    finish(sql, sys, cfg, &log, &msg, StageOutcome::Done).await
+}
+
+/// A transient fault: recorded on the stage, retried with backoff.
+async fn fault<S: Sql, B, Y: System>(
+    d: &ThumbnailDeps<'_, S, B, Y>,
+    log: &LogCtx,
+    msg: &StageMessage,
+    attempt: u32,
+    e: &PortError,
+) -> StageOutcome {
+    let record = state::record_fault(&msg.job_id, &msg.seller_id, Stage::Thumbnail, &e.to_string(), d.sys.now_ms());
+    let _ = d.sql.execute(record).await;
+    retry(log, d.sys, d.cfg, attempt, e)
 }
 
 enum Failure {
@@ -138,17 +163,7 @@ async fn store(
         );
     }
     // Rows and the guarded stage change land together.
-    stmts.push(
-        Stmt::new(
-            "UPDATE jobs SET thumbnail_state = ?, thumbnail_error = NULL, updated_at = ? \
-             WHERE id = ? AND seller_id = ? AND thumbnail_state = ?",
-        )
-        .bind(stage::DONE)
-        .bind(now)
-        .bind(&msg.job_id)
-        .bind(&msg.seller_id)
-        .bind(stage::PENDING),
-    );
+    stmts.push(state::settle(&msg.job_id, &msg.seller_id, Stage::Thumbnail, state::DONE, None, now));
     sql.batch(stmts).await.map(|_| ())
 }
 
@@ -160,46 +175,20 @@ fn format_name(t: &Thumbnail) -> &'static str {
 }
 
 async fn fail(sql: &impl Sql, sys: &impl System, job_id: &str, seller_id: &str, code: &str) -> Result<(), PortError> {
-    sql.execute(
-        Stmt::new(
-            "UPDATE jobs SET thumbnail_state = ?, thumbnail_error = ?, updated_at = ? \
-             WHERE id = ? AND seller_id = ? AND thumbnail_state = ?",
-        )
-        .bind(stage::FAILED)
-        .bind(code)
-        .bind(sys.now_ms())
-        .bind(job_id)
-        .bind(seller_id)
-        .bind(stage::PENDING),
-    )
-    .await
-    .map(|_| ())
-}
-
-async fn finish(
-    sql: &impl Sql,
-    sys: &impl System,
-    log: &LogCtx,
-    msg: &StageMessage,
-    outcome: StageOutcome,
-) -> StageOutcome {
-    match assemble(sql, sys, &msg.job_id, &msg.seller_id).await {
-        Ok(true) => log.info(sys, "stage finished; product draft assembled, job ready"),
-        Ok(false) => log.info(sys, "stage finished"),
-        Err(e) => return retry(log, sys, &e),
-    }
-    outcome
+    sql.execute(state::settle(job_id, seller_id, Stage::Thumbnail, state::FAILED, Some(code), sys.now_ms()))
+        .await
+        .map(|_| ())
 }
 
 /// Dead letter of a thumbnail message: the stage is marked failed (`retries_exhausted`) and the
-/// draft is assembled without images, instead of the job waiting forever.
-pub async fn dead_letter(sql: &impl Sql, sys: &impl System, body: &str) -> StageOutcome {
+/// job completes without images, instead of waiting forever. A storage fault is retried.
+pub async fn dead_letter(sql: &impl Sql, sys: &impl System, cfg: &Config, body: &str) -> StageOutcome {
     let Ok(msg) = StageMessage::parse(body) else { return StageOutcome::Discarded };
-    if fail(sql, sys, &msg.job_id, &msg.seller_id, "retries_exhausted").await.is_err() {
-        return StageOutcome::RetryAfter(5);
+    if fail(sql, sys, &msg.job_id, &msg.seller_id, super::RETRIES_EXHAUSTED).await.is_err() {
+        return StageOutcome::RetryAfter(cfg.retry_delay(1));
     }
-    match assemble(sql, sys, &msg.job_id, &msg.seller_id).await {
-        Ok(_) => StageOutcome::Failed { code: "retries_exhausted".into() },
-        Err(_) => StageOutcome::RetryAfter(5),
+    match super::complete(sql, sys, &msg.job_id, &msg.seller_id).await {
+        Ok(_) => StageOutcome::Failed { code: super::RETRIES_EXHAUSTED.into() },
+        Err(_) => StageOutcome::RetryAfter(cfg.retry_delay(1)),
     }
 }

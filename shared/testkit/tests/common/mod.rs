@@ -176,8 +176,16 @@ impl TestApp {
         self.queue.take(topic).into_iter().map(|m| (m.clone(), self.process_stage(which, &m))).collect()
     }
 
+    pub fn analysis_deps(&self) -> analysis::AnalysisDeps<'_, SqliteSql, MemoryQueue, TestSystem> {
+        analysis::AnalysisDeps { sql: &self.sql, queue: &self.queue, sys: &self.sys, cfg: &self.cfg }
+    }
+
     pub fn process_stage(&self, which: analysis::Which, body: &str) -> StageOutcome {
-        block_on(analysis::process(&self.sql, &self.queue, &self.sys, which, body))
+        block_on(analysis::process(&self.analysis_deps(), which, body))
+    }
+
+    pub fn dead_letter_stage(&self, which: analysis::Which, body: &str) -> StageOutcome {
+        block_on(analysis::dead_letter(&self.analysis_deps(), which, body))
     }
 
     /// Takes every queued thumbnail message and processes it once.
@@ -186,10 +194,15 @@ impl TestApp {
     }
 
     pub fn process_thumbnail(&self, body: &str) -> StageOutcome {
-        block_on(thumbnail::process(&self.sql, &self.blobs, &self.sys, body))
+        let deps = thumbnail::ThumbnailDeps { sql: &self.sql, blobs: &self.blobs, sys: &self.sys, cfg: &self.cfg };
+        block_on(thumbnail::process(&deps, body))
     }
 
-    /// Runs every stage after metadata once.
+    pub fn dead_letter_thumbnail(&self, body: &str) -> StageOutcome {
+        block_on(thumbnail::dead_letter(&self.sql, &self.sys, &self.cfg, body))
+    }
+
+    /// Runs every stage after metadata once (the caption stage starts the other two).
     pub fn step_all_stages(&self) {
         self.step_stage(analysis::Which::Caption);
         self.step_stage(analysis::Which::Tagging);

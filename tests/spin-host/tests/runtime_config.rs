@@ -24,7 +24,7 @@ fn fresh_dir(name: &str) -> PathBuf {
 fn host(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_linkhub-spin-host"));
     c.current_dir(root())
-        .env("SPIN_VARIABLE_JWT_SECRET", "test-secret")
+        .env("SPIN_VARIABLE_JWT_SECRET", "test-secret-of-forty-bytes-0123456789abc")
         .env("SPIN_VARIABLE_DRAIN_TOKEN", "test-drain-token")
         .args(["--manifest", "spin.toml", "--state-dir"])
         .arg(dir.join("state"))

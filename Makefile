@@ -3,19 +3,20 @@
 
 SHELL := /bin/bash
 WASM_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub-contract -p linkhub-cloudflare -p linkhub-gateway -p linkhub-ingest \
-	-p linkhub-caption-parser -p linkhub-auto-tagger -p linkhub-thumbnailer
+	-p linkhub-caption-parser -p linkhub-auto-tagger -p linkhub-thumbnailer -p linkhub-contract-worker
 SPIN_COMPONENTS := -p linkhub-spin-gateway -p linkhub-spin-ingest -p linkhub-spin-metadata \
 	-p linkhub-spin-caption-parser -p linkhub-spin-auto-tagger -p linkhub-spin-thumbnailer -p linkhub-spin-drain -p linkhub-spin-dashboard
 # Worker crates and Spin components only make sense on wasm: linted there, not built natively.
 WORKER_CRATES := --exclude linkhub-cloudflare --exclude linkhub-gateway --exclude linkhub-ingest \
 	--exclude linkhub-caption-parser --exclude linkhub-auto-tagger --exclude linkhub-thumbnailer \
-	$(subst -p ,--exclude ,$(SPIN_COMPONENTS))
+	--exclude linkhub-contract-worker --exclude linkhub-contract-spin $(subst -p ,--exclude ,$(SPIN_COMPONENTS))
 # The Spin test host (wasmtime) is built, linted and tested on its own: unified with the rest of the
 # workspace it would change shared dependencies' features, and wasmtime would be built twice.
 HOST := linkhub-spin-host
-WASI_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub-contract -p linkhub-spin $(SPIN_COMPONENTS)
+WASI_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub-contract -p linkhub-spin $(SPIN_COMPONENTS) \
+	-p linkhub-contract-spin
 
-.PHONY: dev spin-up test setup build lint unit eval e2e sizes bench bench-thumbnails clean-state
+.PHONY: dev spin-up test setup build build-all lint unit eval e2e sizes bench bench-thumbnails clean-state
 
 dev: setup build
 	bash scripts/dev.sh
@@ -25,7 +26,15 @@ spin-up: setup build
 	cargo build -p $(HOST)
 	bash scripts/spin-up.sh
 
-test: setup lint unit eval build e2e sizes
+test: setup lint unit eval build-all e2e sizes
+
+# What `make test` builds: the Workers and Spin components (release wasm), and beside them the
+# Spin test host (debug, native). The host's build takes another cargo lock (target/debug, not
+# target/release), so it fills the core the single-threaded LTO links leave idle.
+build-all:
+	cargo build -q -p $(HOST) > target/spin-host-build.log 2>&1 & host=$$!; \
+	$(MAKE) build; status=$$?; \
+	wait $$host || { tail -30 target/spin-host-build.log; exit 1; }; exit $$status
 
 setup:
 	bash scripts/setup.sh

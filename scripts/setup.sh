@@ -10,18 +10,25 @@ for t in wasm32-unknown-unknown wasm32-wasip2; do
   rustup target list --installed | grep -qx "$t" || { log "adding Rust target $t"; rustup target add "$t"; }
 done
 
+# These tools run for seconds; building them with full release optimisation (opt-level 3, one
+# codegen unit) took most of their install time. Moderate optimisation is plenty for them.
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+  CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_INCREMENTAL=false
+# One target dir for both installs, so the dependencies they share are built once.
+INSTALL_TARGET_DIR=${INSTALL_TARGET_DIR:-$HOME/.cache/linkhub-cargo-install}
+
 # worker-build 0.8.x pairs with the worker 0.8 crate.
 WORKER_BUILD_VERSION=0.8.7
 if ! worker-build --version 2>/dev/null | grep -q "$WORKER_BUILD_VERSION"; then
-  log "installing worker-build $WORKER_BUILD_VERSION (about 5 minutes on 2 cores)"
-  cargo install worker-build --version "$WORKER_BUILD_VERSION"
+  log "installing worker-build $WORKER_BUILD_VERSION (a few minutes on 2 cores)"
+  cargo install worker-build --version "$WORKER_BUILD_VERSION" --target-dir "$INSTALL_TARGET_DIR"
 fi
 
 # wasm-bindgen-cli must match the wasm-bindgen version in Cargo.lock exactly.
 WBG_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $WBG_VERSION\$"; then
-  log "installing wasm-bindgen-cli $WBG_VERSION (about 4 minutes)"
-  cargo install wasm-bindgen-cli --version "$WBG_VERSION"
+  log "installing wasm-bindgen-cli $WBG_VERSION (a few minutes)"
+  cargo install wasm-bindgen-cli --version "$WBG_VERSION" --target-dir "$INSTALL_TARGET_DIR"
 fi
 
 # wrangler (workerd), esbuild and binaryen's wasm-opt for worker-build, all from npm.

@@ -6,7 +6,7 @@
 # 250 ms. Sourced by e2e-spin.sh and `make spin-up`; they choose ports and the state dir.
 set -euo pipefail
 
-: "${SPIN_PORT:=3000}" "${SPIN_SANDBOX_PORT:=8791}" "${SPIN_STATE_DIR:=.spin}" "${SPIN_CONTRACT_ROUTE:=disabled}"
+: "${SPIN_PORT:=3000}" "${SPIN_SANDBOX_PORT:=8791}" "${SPIN_STATE_DIR:=.spin}" "${SPIN_MANIFEST:=spin.toml}"
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SPIN_PIDS=()
 
@@ -20,7 +20,6 @@ start_spin_stack() {
   export SPIN_VARIABLE_SANDBOX_ORIGIN="$sandbox" SPIN_VARIABLE_TIKTOK_OEMBED_URL="$sandbox/oembed"
   export SPIN_VARIABLE_TIKTOK_WEB_BASE="$sandbox" SPIN_VARIABLE_OUTBOUND_ALLOWED_ORIGINS="$sandbox"
   export SPIN_VARIABLE_RETRY_BASE_DELAY_SECONDS=1 SPIN_VARIABLE_RETRY_MAX_DELAY_SECONDS=2
-  export SPIN_VARIABLE_CONTRACT_ROUTE="$SPIN_CONTRACT_ROUTE"
   spin_log "starting sandbox on 127.0.0.1:$SPIN_SANDBOX_PORT"
   SANDBOX_ADDR="127.0.0.1:$SPIN_SANDBOX_PORT" "$ROOT/target/debug/linkhub-sandbox" >"$ROOT/target/spin-sandbox.log" 2>&1 &
   SPIN_PIDS+=($!)
@@ -33,7 +32,7 @@ start_spin_stack() {
     runtime_config="$SPIN_STATE_DIR/runtime-config.toml"
   fi
   spin_log "starting the Spin components on 127.0.0.1:$SPIN_PORT (state in $SPIN_STATE_DIR, runtime config $runtime_config)"
-  (cd "$ROOT" && exec "$ROOT/target/debug/linkhub-spin-host" --manifest spin.toml --listen "127.0.0.1:$SPIN_PORT" \
+  (cd "$ROOT" && exec "$ROOT/target/debug/linkhub-spin-host" --manifest "$SPIN_MANIFEST" --listen "127.0.0.1:$SPIN_PORT" \
       --state-dir "$SPIN_STATE_DIR" --runtime-config-file "$runtime_config" --migrate --drain-every-ms 250 \
       >"$ROOT/target/spin-host.log" 2>&1) &
   SPIN_PIDS+=($!)

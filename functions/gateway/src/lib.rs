@@ -9,7 +9,9 @@ use linkhub_core::api::gateway::{self, Action, GatewayDeps};
 use linkhub_core::api::{self, Response as CoreResponse};
 use linkhub_core::config::Role;
 use linkhub_core::error::ApiError;
-use worker::{Context, Env, Request, Response, Result, event};
+use linkhub_core::log::LogCtx;
+use linkhub_core::maintenance;
+use worker::{Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent, event};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
@@ -50,6 +52,24 @@ async fn try_forward(env: &Env, binding: &str, req: api::Request) -> Result<Core
         out = out.header(k, v);
     }
     out.body(resp.bytes().await?).map_err(|e| worker::Error::RustError(e.to_string()))
+}
+
+/// Housekeeping on the cron trigger (wrangler.toml): passed rate windows and expired
+/// idempotency keys are deleted.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let log = LogCtx::new("maintenance");
+    let swept = match env.d1(bindings::DB) {
+        Ok(db) => maintenance::sweep(&D1Sql(db), &WorkerSystem).await.map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match swept {
+        Ok(r) => log
+            .with("rate_windows", r.rate_windows)
+            .with("idempotency_keys", r.idempotency_keys)
+            .info(&WorkerSystem, "swept"),
+        Err(e) => log.error(&WorkerSystem, "sweep failed; the next trigger tries again", &e),
+    }
 }
 
 /// Panics are bugs: make them readable in the logs instead of a bare `unreachable`.

@@ -9,25 +9,16 @@ use linkhub_core::config::Role;
 use linkhub_core::stages::{StageOutcome, dead_letter, metadata};
 use worker::{Context, Env, MessageBatch, Request, Response, Result, event};
 
-mod contract;
-
-/// This Worker serves the ingestion routes and consumes the metadata queue.
-const ROLES: &[Role] = &[Role::Ingest, Role::Metadata];
+/// The ingestion routes read no configuration; the metadata consumer plays this role.
+const ROLES: &[Role] = &[Role::Metadata];
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let cfg = match config(&env, ROLES) {
-        Ok(cfg) => cfg,
-        Err(refused) => return from_core_response(refused),
-    };
     let (sql, blobs, queue) = (D1Sql(env.d1(bindings::DB)?), R2Blobs(env.bucket(bindings::BLOBS)?), QueuePort(&env));
     let req = match to_core_request(req).await {
         Ok(req) => req,
         Err(refused) => return from_core_response(refused),
     };
-    if cfg.contract_route_enabled && req.uri().path() == linkhub_contract::ROUTE {
-        return contract::run(&env, &req).await;
-    }
     let deps = IngestDeps { sql: &sql, blobs: &blobs, queue: &queue, sys: &WorkerSystem };
     from_core_response(ingest::handle(&deps, req).await)
 }

@@ -34,9 +34,11 @@ impl Report {
     }
 }
 
-/// The test-only route (enabled by `CONTRACT_ROUTE=enabled`) through which a deployed adapter
-/// runs these suites against its real bindings and answers the [`Report`] as JSON.
-pub const ROUTE: &str = "/api/v1/ingestion/_contract";
+/// The route of the test-only Worker and Spin component (`tests/contract-worker`,
+/// `tests/contract-spin`) that the end-to-end stacks add beside the shipped functions: it runs
+/// these suites against the platform's real stores and answers the [`Report`] as JSON. No
+/// shipped function has it.
+pub const ROUTE: &str = "/_contract";
 
 /// One adapter's ports, as the contract route sees them. `http` is `None` where the component
 /// serving the route may not call out (Spin's ingest component); the `http` suite is then skipped.
@@ -276,6 +278,10 @@ pub async fn queue_suite(queue: &impl Queue, topic: Topic, report: &mut Report) 
     );
 }
 
+/// An origin nothing listens on (the discard port), for the "unreachable" check; a caller that
+/// wraps its client in the outbound allow-list must allow it beside the sandbox.
+pub const UNREACHABLE: &str = "http://127.0.0.1:9";
+
 /// Needs the sandbox server at `sandbox` (e.g. `http://127.0.0.1:8790`).
 pub async fn http_suite(http: &impl Http, sandbox: &str, report: &mut Report) {
     const S: &str = "http";
@@ -319,7 +325,7 @@ pub async fn http_suite(http: &impl Http, sandbox: &str, report: &mut Report) {
             Err(e) => Err(e.to_string()),
         },
     );
-    let down = http.send(OutboundRequest::get("http://127.0.0.1:9/", 1000)).await;
+    let down = http.send(OutboundRequest::get(format!("{UNREACHABLE}/"), 1000)).await;
     report.record(
         S,
         "unreachable host is Unavailable",

@@ -25,15 +25,13 @@ pub struct Config {
     pub submit_limit_per_client_per_minute: u32,
     pub auth_limit_per_client_per_minute: u32,
     pub cors_allowed_origins: Vec<String>,
-    /// Enables the `/api/v1/_contract` route that runs the port contract suites (tests only).
-    pub contract_route_enabled: bool,
     /// Secret, Spin only: the bearer token the outbox drain and migration routes require; they
     /// answer 503 while it is missing.
     pub drain_token: Option<String>,
 }
 
 /// Every name read, for the README and for platforms that must declare variables up front.
-pub const VARIABLES: [&str; 16] = [
+pub const VARIABLES: [&str; 15] = [
     "JWT_SECRET",
     "JWT_ISSUER",
     "JWT_AUDIENCE",
@@ -49,7 +47,6 @@ pub const VARIABLES: [&str; 16] = [
     "AUTH_LIMIT_PER_CLIENT_PER_MINUTE",
     "CORS_ALLOWED_ORIGINS",
     "DRAIN_TOKEN",
-    "CONTRACT_ROUTE",
 ];
 
 /// Shortest HS256 key accepted: the hash's own output size (RFC 7518 section 3.2).
@@ -81,7 +78,7 @@ impl Role {
                 "AUTH_LIMIT_PER_CLIENT_PER_MINUTE",
                 "CORS_ALLOWED_ORIGINS",
             ],
-            Role::Ingest => &["CONTRACT_ROUTE"],
+            Role::Ingest => &[],
             Role::Metadata => &[
                 "TIKTOK_OEMBED_URL",
                 "TIKTOK_WEB_BASE",
@@ -184,16 +181,6 @@ impl Config {
             outbound.push(origin("TIKTOK_WEB_BASE", base)?);
         }
         let cors = list("CORS_ALLOWED_ORIGINS");
-        let contract = text("CONTRACT_ROUTE");
-        if let Some(v) = contract.as_deref()
-            && v != "enabled"
-            && v != "disabled"
-        {
-            return Err(ConfigError {
-                variable: "CONTRACT_ROUTE",
-                reason: format!("{v:?} is neither enabled nor disabled"),
-            });
-        }
         let cfg = Self {
             jwt_secret,
             jwt_issuer: text("JWT_ISSUER").unwrap_or_else(|| "linkhub".to_owned()),
@@ -209,7 +196,6 @@ impl Config {
             submit_limit_per_client_per_minute: num("SUBMIT_LIMIT_PER_CLIENT_PER_MINUTE", 60)?,
             auth_limit_per_client_per_minute: num("AUTH_LIMIT_PER_CLIENT_PER_MINUTE", 20)?,
             cors_allowed_origins: if cors.is_empty() { vec!["*".to_owned()] } else { cors },
-            contract_route_enabled: contract.as_deref() == Some("enabled"),
             drain_token: text("DRAIN_TOKEN"),
         };
         if cfg.token_ttl_seconds == 0 {
@@ -272,7 +258,6 @@ mod tests {
             with(&[("OUTBOUND_ALLOWED_ORIGINS", "not a url")]).unwrap_err().variable,
             "OUTBOUND_ALLOWED_ORIGINS"
         );
-        assert_eq!(with(&[("CONTRACT_ROUTE", "yes")]).unwrap_err().variable, "CONTRACT_ROUTE");
         assert_eq!(with(&[("TOKEN_TTL_SECONDS", "0")]).unwrap_err().variable, "TOKEN_TTL_SECONDS");
         let cfg = with(&[("SUBMIT_LIMIT_PER_SELLER_PER_MINUTE", " 7 ")]).unwrap();
         assert_eq!(cfg.submit_limit_per_seller_per_minute, 7);

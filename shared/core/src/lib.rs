@@ -12,6 +12,7 @@ pub mod ids;
 pub mod ingest;
 pub mod jobs;
 pub mod log;
+pub mod maintenance;
 pub mod migrations;
 pub mod outbound;
 pub mod outbox;

@@ -1,11 +1,33 @@
 //! The outbound allow-list: every URL the hub fetches (short-link hops, oEmbed, covers) must be
 //! on TikTok's own hosts over https, or on an origin the configuration names (the sandbox).
+//!
+//! [`TIKTOK_HOSTS`] is the one list: the core checks every request against it, the link grammar
+//! takes its web and short-link hosts from it, and a test fails when spin.toml's
+//! `allowed_outbound_hosts` for the metadata component says anything else.
 
 use crate::ports::{Http, OutboundRequest, OutboundResponse, PortError, PortErrorKind};
 
-/// TikTok hosts we may call over https: web, short links and the cover CDNs.
-const TIKTOK_EXACT: [&str; 5] = ["www.tiktok.com", "tiktok.com", "m.tiktok.com", "vm.tiktok.com", "vt.tiktok.com"];
-const TIKTOK_CDN_SUFFIXES: [&str; 4] = [".tiktokcdn.com", ".tiktokcdn-us.com", ".tiktokcdn-eu.com", ".tiktokv.com"];
+/// TikTok's web hosts (links, oEmbed).
+pub const TIKTOK_WEB_HOSTS: [&str; 3] = ["www.tiktok.com", "tiktok.com", "m.tiktok.com"];
+/// TikTok's short-link hosts.
+pub const TIKTOK_SHORT_HOSTS: [&str; 2] = ["vm.tiktok.com", "vt.tiktok.com"];
+/// Cover image CDNs, as `*.domain` patterns (any subdomain, not the domain itself).
+pub const TIKTOK_CDN_PATTERNS: [&str; 5] =
+    ["*.tiktokcdn.com", "*.tiktokcdn-us.com", "*.tiktokcdn-eu.com", "*.tiktokv.com", "*.ibyteimg.com"];
+
+/// Every TikTok host the hub may call, over https on the default port, in Spin's
+/// `allowed_outbound_hosts` host syntax.
+pub fn tiktok_hosts() -> Vec<&'static str> {
+    TIKTOK_WEB_HOSTS.iter().chain(TIKTOK_SHORT_HOSTS.iter()).chain(TIKTOK_CDN_PATTERNS.iter()).copied().collect()
+}
+
+fn host_matches(pattern: &str, host: &str) -> bool {
+    match pattern.strip_prefix('*') {
+        // `*.tiktokcdn.com`: a subdomain, with at least one label before the suffix.
+        Some(suffix) => host.len() > suffix.len() && host.ends_with(suffix),
+        None => host == pattern,
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
@@ -39,9 +61,7 @@ pub fn is_allowed(url: &str, extra: &[Origin]) -> bool {
     if extra.contains(&o) {
         return true;
     }
-    o.scheme == "https"
-        && o.port.is_none()
-        && (TIKTOK_EXACT.contains(&o.host.as_str()) || TIKTOK_CDN_SUFFIXES.iter().any(|s| o.host.ends_with(s)))
+    o.scheme == "https" && o.port.is_none() && tiktok_hosts().iter().any(|p| host_matches(p, &o.host))
 }
 
 /// Wraps an [`Http`] port so that nothing outside the allow-list is ever sent.
@@ -68,6 +88,10 @@ mod tests {
         let sandbox = vec![Origin::of("http://127.0.0.1:8790").expect("origin")];
         assert!(is_allowed("https://www.tiktok.com/oembed?url=x", &[]));
         assert!(is_allowed("https://p16-sign-va.tiktokcdn.com/obj/x.jpeg?x-expires=1", &[]));
+        assert!(is_allowed("https://p19-common-sign.ibyteimg.com/obj/x.jpeg", &[]));
+        assert!(is_allowed("https://vm.tiktok.com/ZMabc/", &[]));
+        assert!(!is_allowed("https://tiktokcdn.com/x", &[]), "a pattern allows subdomains only");
+        assert!(!is_allowed("https://eviltiktokcdn.com/x", &[]));
         assert!(is_allowed("http://127.0.0.1:8790/cover/1", &sandbox));
         assert!(!is_allowed("http://127.0.0.1:8791/cover/1", &sandbox));
         assert!(!is_allowed("http://www.tiktok.com/oembed", &[]));

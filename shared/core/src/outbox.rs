@@ -77,6 +77,8 @@ pub struct DrainReport {
     pub done: usize,
     pub retried: usize,
     pub dead_lettered: usize,
+    /// Dead letters whose handling kept failing: kept for an operator, never dropped.
+    pub parked: usize,
 }
 
 /// Claims up to `limit` due messages, oldest first.
@@ -185,7 +187,8 @@ where
             report.delivered += 1;
             match settle(sql, sys, &m, &outcome).await? {
                 Settled::Removed => report.done += 1,
-                Settled::Retried | Settled::Parked => report.retried += 1,
+                Settled::Retried => report.retried += 1,
+                Settled::Parked => report.parked += 1,
                 Settled::DeadLettered => report.dead_lettered += 1,
             }
         }

@@ -5,7 +5,21 @@ use crate::error::{ApiError, ApiResult};
 use crate::ports::{Sql, Stmt, System};
 use serde::Deserialize;
 
-const WINDOW_MS: i64 = 60_000;
+pub const WINDOW_MS: i64 = 60_000;
+
+/// The bucket key of a client address: the address itself for IPv4, its /64 for IPv6 (one
+/// subscriber usually holds a whole /64, so per-address limits would not limit anyone).
+pub fn client_key(addr: &str) -> String {
+    match addr.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6.to_ipv4_mapped().map_or_else(|| addr.to_owned(), |v4| v4.to_string()),
+        Ok(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => addr.to_owned(),
+    }
+}
 
 /// Counts one hit on `bucket`; answers 429 with `Retry-After` once `limit` is passed this minute.
 pub async fn hit(sql: &impl Sql, sys: &impl System, bucket: &str, limit: u32) -> ApiResult<()> {
@@ -36,4 +50,19 @@ pub async fn hit(sql: &impl Sql, sys: &impl System, bucket: &str, limit: u32) ->
         return Err(ApiError::too_many(u64::try_from(retry_after.max(1)).unwrap_or(60)));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_key;
+
+    #[test]
+    fn ipv6_clients_are_limited_by_their_64() {
+        assert_eq!(client_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(client_key("2001:db8:1:2:ffff:ffff:ffff:fffe"), "2001:db8:1:2::/64");
+        assert_ne!(client_key("2001:db8:1:3::1"), client_key("2001:db8:1:2::1"));
+        assert_eq!(client_key("203.0.113.9"), "203.0.113.9");
+        assert_eq!(client_key("::ffff:203.0.113.9"), "203.0.113.9");
+        assert_eq!(client_key("unknown"), "unknown");
+    }
 }

@@ -302,6 +302,16 @@ mod tests {
         assert_eq!(body_limit(&Method::POST, "/nowhere"), 0);
     }
 
+    /// Test-only routes live in test-only functions (`tests/contract-*`), never in the table.
+    #[test]
+    fn the_table_has_no_test_route() {
+        for r in ROUTES.iter() {
+            assert!(!r.path.starts_with("/_") && !r.path.contains("contract"), "{}", r.path);
+        }
+        assert_eq!(find(&Method::POST, "/_contract").err().unwrap().code, "route_not_found");
+        assert_eq!(find(&Method::POST, "/api/v1/ingestion/_contract").err().unwrap().code, "route_not_found");
+    }
+
     #[test]
     fn preflight_methods_and_prefixes_come_from_the_table() {
         assert_eq!(methods(), "GET, POST, DELETE, OPTIONS");

@@ -10,7 +10,7 @@ use std::fmt;
 /// Longest input we look at; real TikTok links with tracking parameters stay well under this.
 pub const MAX_URL_LEN: usize = 2048;
 
-const WEB_HOSTS: [&str; 3] = ["www.tiktok.com", "tiktok.com", "m.tiktok.com"];
+const WEB_HOSTS: [&str; 3] = crate::outbound::TIKTOK_WEB_HOSTS;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TikTokLink {

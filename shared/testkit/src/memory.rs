@@ -9,10 +9,15 @@ const MAX_KV_VALUE: usize = 25 * 1024 * 1024;
 #[derive(Default)]
 pub struct MemoryKv {
     map: RefCell<HashMap<String, Vec<u8>>>,
+    /// When set, every call fails as an unavailable KV would.
+    pub fail: std::cell::Cell<bool>,
 }
 
 impl Kv for MemoryKv {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError> {
+        if self.fail.get() {
+            return Err(PortError::unavailable("kv down (test)"));
+        }
         Ok(self.map.borrow().get(key).cloned())
     }
     async fn put(&self, key: &str, value: &[u8], ttl_seconds: Option<u64>) -> Result<(), PortError> {

@@ -118,3 +118,21 @@ fn spin_components_declare_exactly_the_variables_their_roles_read() {
         }
     }
 }
+
+/// One outbound allow-list: the metadata component may call exactly the core's TikTok hosts
+/// (and the sandbox origin variable, which defaults to nothing real).
+#[test]
+fn spin_outbound_hosts_are_the_cores_allow_list() {
+    let spin = manifest("spin.toml");
+    let hosts: Vec<String> = spin["component"]["metadata"]["allowed_outbound_hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap().to_owned())
+        .collect();
+    let mut want: Vec<String> = linkhub_core::outbound::tiktok_hosts().iter().map(|h| format!("https://{h}")).collect();
+    want.push("{{ sandbox_origin }}".to_owned());
+    assert_eq!(hosts, want);
+    let default = spin["variables"]["sandbox_origin"]["default"].as_str().unwrap();
+    assert!(default.ends_with(".invalid"), "the sandbox origin must default to nothing: {default}");
+}

@@ -84,10 +84,16 @@ fn a_claimed_message_is_not_delivered_twice_until_its_lease_expires() {
 fn a_dead_letter_handler_that_keeps_failing_leaves_the_message_for_an_operator() {
     let (sql, sys) = (SqliteSql::in_memory().unwrap(), TestSystem::at(T0));
     block_on(Outbox { sql: &sql, sys: &sys }.send(Topic::Caption, "{}")).unwrap();
+    let mut parked = 0;
+    let mut last = outbox::DrainReport::default();
     for _ in 0..40 {
-        block_on(outbox::drain(&sql, &sys, 100, async |_, _: &str, _| StageOutcome::RetryAfter(1))).unwrap();
+        last = block_on(outbox::drain(&sql, &sys, 100, async |_, _: &str, _| StageOutcome::RetryAfter(1))).unwrap();
+        parked += last.parked;
         sys.advance_ms(2_000);
     }
+    // A parked message is reported as parked, not as retried.
+    assert_eq!(parked, 1);
+    assert_eq!((last.delivered, last.retried), (0, 0), "a parked message is not delivered again");
     let left = rows(&sql);
     assert_eq!(left.len(), 1, "never dropped");
     assert_eq!((left[0].1, left[0].2), (outbox::MAX_DEAD_LETTER_ATTEMPTS, 1));

@@ -300,3 +300,78 @@ fn an_idempotency_key_is_claimed_before_the_work_and_expires_when_abandoned() {
     assert_eq!(replay.headers.get("idempotent-replayed").unwrap(), "true");
     assert_eq!(app.queue.take(Topic::Metadata).len(), 1, "one enqueue");
 }
+
+/// Rate windows of one-off clients and old idempotency keys used to stay for ever.
+#[test]
+fn housekeeping_deletes_passed_rate_windows_and_expired_idempotency_keys_once_per_interval() {
+    use linkhub_core::maintenance::{EVERY_MS, sweep_if_due};
+    let app = TestApp::new();
+    let token = app.signup("sweeper");
+    let key = [("idempotency-key", "sweep-1")];
+    let body = json!({ "url": VIDEO });
+    assert_eq!(app.call("POST", "/api/v1/ingestion/tiktok-link", Some(&token), &key, Some(&body)).status, 202);
+    let count = |table: &str| -> i64 {
+        let rows = block_on(app.sql.query(Stmt::new(format!("SELECT COUNT(*) AS n FROM {table}")))).unwrap();
+        rows[0]["n"].as_i64().unwrap()
+    };
+    let windows = count("rate_windows");
+    assert!(windows >= 2, "signup and submission counted");
+    // In the same minute nothing is due for deletion.
+    let first = block_on(sweep_if_due(&app.sql, &app.sys)).unwrap().unwrap();
+    assert_eq!((first.rate_windows, first.idempotency_keys), (0, 0));
+    assert_eq!(count("rate_windows"), windows);
+    // A day later: the windows have passed and the key no longer replays. A second call within
+    // the interval does nothing.
+    app.sys.advance_ms(linkhub_core::ingest::IDEMPOTENCY_KEEP_MS + 1);
+    let later = block_on(sweep_if_due(&app.sql, &app.sys)).unwrap().unwrap();
+    assert_eq!((later.rate_windows, later.idempotency_keys), (windows as u64, 1));
+    assert_eq!((count("rate_windows"), count("idempotency_keys")), (0, 0));
+    app.sys.advance_ms(EVERY_MS - 1);
+    assert!(block_on(sweep_if_due(&app.sql, &app.sys)).unwrap().is_none());
+    app.sys.advance_ms(1);
+    assert!(block_on(sweep_if_due(&app.sql, &app.sys)).unwrap().is_some());
+}
+
+/// The identity header is the gateway's alone: a caller's copy never reaches a function, on a
+/// public route (forwarded without authentication) nor on a seller route (where the gateway
+/// sets its own). Checked on what the gateway forwards, so deleting the strip fails it.
+#[test]
+fn a_callers_identity_header_never_reaches_a_function() {
+    use linkhub_core::api::SELLER_HEADER;
+    use linkhub_core::api::gateway::{self, Action, GatewayDeps};
+    let app = TestApp::new();
+    let token = app.signup("stripper");
+    let deps = GatewayDeps { sql: &app.sql, kv: &app.kv, sys: &app.sys, cfg: &app.cfg, client: Some("203.0.113.5") };
+    let forwarded = |path: &str, token: Option<&str>| {
+        let mut b = http::Request::builder().method("GET").uri(path).header(SELLER_HEADER, "sel_victim");
+        if let Some(t) = token {
+            b = b.header("authorization", format!("Bearer {t}"));
+        }
+        match block_on(gateway::route(&deps, b.body(Vec::new()).unwrap())).1 {
+            Action::Forward(_, req) => req,
+            Action::Respond(r) => panic!("{path} was answered {} instead of forwarded", r.status()),
+        }
+    };
+    let public = forwarded("/media/sel_x/job_x/square-320.jpg", None);
+    assert!(public.headers().get(SELLER_HEADER).is_none(), "a public route forwarded the caller's identity header");
+    let own = forwarded("/api/v1/ingestion/jobs", Some(&token));
+    let ids: Vec<_> = own.headers().get_all(SELLER_HEADER).iter().collect();
+    assert_eq!(ids.len(), 1);
+    assert_ne!(ids[0], "sel_victim");
+}
+
+/// KV serves nothing a request needs yet: its outage degrades the health report without
+/// failing the check, while an SQL outage would.
+#[test]
+fn health_fails_only_on_what_serving_needs() {
+    let app = TestApp::new();
+    let ok = app.get("/healthz", None);
+    assert_eq!((ok.status, ok.json()["status"].as_str()), (200, Some("ok")));
+    app.kv.fail.set(true);
+    let degraded = app.get("/healthz", None);
+    assert_eq!(degraded.status, 200);
+    assert_eq!(
+        (degraded.json()["status"].as_str(), degraded.json()["kv"].as_str()),
+        (Some("degraded"), Some("failing"))
+    );
+}

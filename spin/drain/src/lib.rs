@@ -8,6 +8,8 @@
 use http::StatusCode;
 use linkhub_core::api::{self, header};
 use linkhub_core::config::Role;
+use linkhub_core::log::LogCtx;
+use linkhub_core::maintenance;
 use linkhub_core::outbox::{self, Delivery};
 use linkhub_core::ports::{System, Topic};
 use linkhub_spin::component::{Answer, deliver, request, respond, sql, unavailable};
@@ -52,6 +54,15 @@ async fn run(req: Request) -> Answer {
             })
             .await
             .map_err(unavailable)?;
+            // Spin has no timer: housekeeping rides on the drain's schedule, at most every ten
+            // minutes. A failure here is logged and left to the next call.
+            if let Err(e) = maintenance::sweep_if_due(&sql, &SpinSystem).await {
+                LogCtx::new("maintenance").error(
+                    &SpinSystem,
+                    "sweep failed; the next drain tries again",
+                    &e.to_string(),
+                );
+            }
             Ok(api::json(StatusCode::OK, &report))
         }
         _ => Err(api::error(&api::route_not_found())),

@@ -43,7 +43,8 @@ pub struct RequestCtx {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {
-    /// `ok` or `degraded`.
+    /// `ok`; `degraded` when a dependency that serving does not need is failing (KV), still
+    /// answered 200; `failing` (503) when serving cannot work (SQL).
     pub status: &'static str,
     pub d1: &'static str,
     pub kv: &'static str,
@@ -112,8 +113,9 @@ fn allowed_origin(cfg: &Config, origin: Option<&str>) -> Option<String> {
     cfg.cors_allowed_origins.iter().find(|o| o.as_str() == origin).cloned()
 }
 
-fn client_address<'a, S, K, Y>(d: &GatewayDeps<'a, S, K, Y>) -> &'a str {
-    d.client.unwrap_or("unknown")
+/// The per-client bucket: the platform's client address, IPv6 by its /64.
+fn client_address<S, K, Y>(d: &GatewayDeps<'_, S, K, Y>) -> String {
+    ratelimit::client_key(d.client.unwrap_or("unknown"))
 }
 
 async fn dispatch<S: Sql, K: Kv, Y: System>(
@@ -188,8 +190,15 @@ async fn health<S: Sql, K: Kv, Y: System>(d: &GatewayDeps<'_, S, K, Y>) -> Respo
     let d1 = d.sql.query(Stmt::new("SELECT 1 AS ok")).await.is_ok();
     let kv = d.kv.get("healthz").await.is_ok();
     let word = |ok: bool| if ok { "ok" } else { "failing" };
-    let body = Health { status: if d1 && kv { "ok" } else { "degraded" }, d1: word(d1), kv: word(kv) };
-    json(if d1 && kv { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, &body)
+    // Serving needs SQL; KV holds nothing a request depends on yet, so a KV fault degrades
+    // the report without failing the check.
+    let status = match (d1, kv) {
+        (true, true) => "ok",
+        (true, false) => "degraded",
+        (false, _) => "failing",
+    };
+    let body = Health { status, d1: word(d1), kv: word(kv) };
+    json(if d1 { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, &body)
 }
 
 fn preflight() -> Response {

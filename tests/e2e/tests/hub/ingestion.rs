@@ -199,3 +199,46 @@ fn submissions_are_rate_limited_per_seller_with_retry_after() {
     let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry));
 }
+
+/// Twenty requests at once with one Idempotency-Key and twenty different bodies: the key is
+/// claimed atomically, so exactly one creates a job (and one enqueue); the others are told the
+/// key is in flight (409) or was used with another body (422). Before the claim, several of them
+/// created jobs.
+#[test]
+fn concurrent_requests_with_one_idempotency_key_create_one_job() {
+    let (token, _) = Hub::from_env().seller();
+    let key = unique("race");
+    let answers: Vec<(u16, String)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..20)
+            .map(|i| {
+                let (token, key) = (&token, &key);
+                s.spawn(move || {
+                    let hub = Hub::from_env();
+                    let body = json!({ "url": video_url(&format!("73010000000000{:05}", 10_000 + i)) }).to_string();
+                    let r = hub.request(
+                        "POST",
+                        "/api/v1/ingestion/tiktok-link",
+                        Some(token),
+                        &[("idempotency-key", key)],
+                        Some(body.into_bytes()),
+                    );
+                    (r.status, r.error_code())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let created = answers.iter().filter(|(s, _)| *s == 202).count();
+    assert_eq!(created, 1, "{answers:?}");
+    for (status, code) in &answers {
+        assert!(
+            *status == 202
+                || (*status == 409 && code == "idempotency_in_flight")
+                || (*status == 422 && code == "idempotency_key_reused"),
+            "{status} {code}"
+        );
+    }
+    let hub = Hub::from_env();
+    let jobs = hub.get("/api/v1/ingestion/jobs?limit=100", Some(&token)).json();
+    assert_eq!(jobs["items"].as_array().unwrap().len(), 1, "exactly one job: {jobs:#}");
+}

@@ -39,9 +39,14 @@ ALTER TABLE jobs DROP COLUMN thumbnail_error;
 -- A job whose video another job of the same seller already has points at that job (status
 -- 'duplicate'); among the others, one job per seller and video.
 ALTER TABLE jobs ADD COLUMN duplicate_of TEXT;
-UPDATE jobs SET status = 'duplicate', duplicate_of = (SELECT MIN(o.id) FROM jobs o
-        WHERE o.seller_id = jobs.seller_id AND o.video_id = jobs.video_id)
-    WHERE video_id IS NOT NULL AND id != (SELECT MIN(o.id) FROM jobs o
-        WHERE o.seller_id = jobs.seller_id AND o.video_id = jobs.video_id);
+-- The original is the job that got furthest (ready first), then the oldest.
+UPDATE jobs SET status = 'duplicate', duplicate_of = (SELECT o.id FROM jobs o
+        WHERE o.seller_id = jobs.seller_id AND o.video_id = jobs.video_id
+        ORDER BY o.status = 'ready' DESC, o.status = 'metadata_ready' DESC, o.id LIMIT 1)
+    WHERE video_id IS NOT NULL AND id != (SELECT o.id FROM jobs o
+        WHERE o.seller_id = jobs.seller_id AND o.video_id = jobs.video_id
+        ORDER BY o.status = 'ready' DESC, o.status = 'metadata_ready' DESC, o.id LIMIT 1);
+UPDATE job_stages SET state = 'skipped' WHERE stage != 'metadata' AND state = 'pending'
+    AND job_id IN (SELECT id FROM jobs WHERE status = 'duplicate');
 CREATE UNIQUE INDEX jobs_one_per_video ON jobs (seller_id, video_id)
     WHERE video_id IS NOT NULL AND duplicate_of IS NULL;

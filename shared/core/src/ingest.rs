@@ -98,7 +98,9 @@ pub async fn submit_idempotent(
             .bind(key),
         )
         .await?
-        .ok_or_else(|| ApiError::internal("idempotency claim conflict without a row"))?;
+        // The claim was there and is gone: its request failed and released it just now. Ask
+        // the client to come back rather than racing for it here.
+        .ok_or_else(in_flight)?;
         if prior.request_hash != hash {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -128,18 +130,15 @@ pub async fn submit_idempotent(
                 .await?
                 == 1;
         if !taken {
-            let mut e = ApiError::new(
-                StatusCode::CONFLICT,
-                "idempotency_in_flight",
-                "a request with this Idempotency-Key is still being processed; retry shortly",
-            );
-            e.retry_after = Some(1);
-            return Err(e);
+            return Err(in_flight());
         }
     }
-    let release = Stmt::new("DELETE FROM idempotency_keys WHERE seller_id = ? AND key = ? AND status = 0")
-        .bind(&seller.0)
-        .bind(key);
+    // Guarded on this request's own claim: a claim that expired and was taken over is not ours.
+    let release =
+        Stmt::new("DELETE FROM idempotency_keys WHERE seller_id = ? AND key = ? AND status = 0 AND created_at = ?")
+            .bind(&seller.0)
+            .bind(key)
+            .bind(now);
     let out = match submit_body(sql, queue, sys, seller, body, request_id).await {
         Ok(out) => out,
         Err(e) => {
@@ -149,14 +148,28 @@ pub async fn submit_idempotent(
         }
     };
     sql.execute(
-        Stmt::new("UPDATE idempotency_keys SET status = ?, body = ? WHERE seller_id = ? AND key = ? AND status = 0")
-            .bind(i64::from(out.status.as_u16()))
-            .bind(&out.body)
-            .bind(&seller.0)
-            .bind(key),
+        Stmt::new(
+            "UPDATE idempotency_keys SET status = ?, body = ? WHERE seller_id = ? AND key = ? AND status = 0 \
+             AND created_at = ?",
+        )
+        .bind(i64::from(out.status.as_u16()))
+        .bind(&out.body)
+        .bind(&seller.0)
+        .bind(key)
+        .bind(now),
     )
     .await?;
     Ok(out)
+}
+
+fn in_flight() -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::CONFLICT,
+        "idempotency_in_flight",
+        "a request with this Idempotency-Key is still being processed; retry shortly",
+    );
+    e.retry_after = Some(1);
+    e
 }
 
 async fn submit_body(

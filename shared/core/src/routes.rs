@@ -150,7 +150,8 @@ pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
         route!(SubmitLink, POST "/api/v1/ingestion/tiktok-link", Seller, JSON_BODY, SubmitPerSellerAndClient, NoStore, Ingest, __path_submit),
         route!(ListJobs, GET "/api/v1/ingestion/jobs", Seller, 0, None, NoStore, Ingest, __path_list_jobs),
         route!(GetJob, GET "/api/v1/ingestion/jobs/{id}", Seller, 0, None, NoStore, Ingest, __path_get_job),
-        route!(RetryJob, POST "/api/v1/ingestion/jobs/{id}/retry", Seller, 0, None, NoStore, Ingest, __path_retry_job),
+        // A retry re-runs TikTok calls: limited as submissions are.
+        route!(RetryJob, POST "/api/v1/ingestion/jobs/{id}/retry", Seller, 0, SubmitPerSellerAndClient, NoStore, Ingest, __path_retry_job),
         route!(GetJobCover, GET "/api/v1/ingestion/jobs/{id}/cover", Seller, 0, None, Private, Ingest, __path_get_cover),
         route!(Trends, GET "/api/v1/analytics/trends", Seller, 0, None, NoStore, Gateway, __path_trends),
         route!(Media, GET "/media/{seller}/{job}/{file}", Public, 0, None, Handler, Media, __path_media),

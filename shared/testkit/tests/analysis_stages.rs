@@ -138,3 +138,25 @@ fn trends_rank_a_sellers_terms_by_growth_between_windows() {
     assert_eq!(app.get("/api/v1/analytics/trends?days=0", Some(&token)).status, 400);
     assert_eq!(app.get("/api/v1/analytics/trends", None).status, 401);
 }
+
+/// The metadata stage sends the caption message just before it commits the job's move to
+/// `metadata_ready`. A delivery in between used to be acknowledged as done, leaving the job
+/// waiting for ever; it is retried now.
+#[test]
+fn a_caption_message_that_arrives_before_the_metadata_commit_waits_and_is_not_lost() {
+    let app = TestApp::new();
+    let token = app.signup("early");
+    let job = app.submit_job(&token, "https://www.tiktok.com/@x/video/7301000000000000003");
+    let seller = app.get("/api/v1/auth/me", Some(&token)).json()["id"].as_str().unwrap().to_owned();
+    let early = serde_json::json!({"v": 1, "job_id": job, "seller_id": seller, "request_id": "r"}).to_string();
+    assert_eq!(app.process_stage(Which::Caption, &early), StageOutcome::RetryAfter(2));
+    assert_eq!(app.process_thumbnail(&early), StageOutcome::RetryAfter(2));
+    assert_eq!(app.job(&token, &job)["stages"]["caption"]["attempts"], 0, "waiting is not an attempt");
+    // Metadata commits; the redelivered early message now runs the stage.
+    app.step_metadata();
+    app.queue.take(Topic::Caption);
+    assert_eq!(app.process_stage(Which::Caption, &early), StageOutcome::Done);
+    app.step_stage(Which::Tagging);
+    app.step_thumbnail();
+    assert_eq!(app.job(&token, &job)["status"], "ready");
+}

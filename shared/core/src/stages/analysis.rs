@@ -62,6 +62,11 @@ pub async fn process<S: Sql, Q: Queue, Y: System>(
         Ok(row) => row,
         Err(outcome) => return outcome,
     };
+    if row.status == status::QUEUED {
+        // The metadata stage sends this message just before it commits the job's move to
+        // metadata_ready: a delivery in between must wait, not be dropped.
+        return StageOutcome::RetryAfter(2);
+    }
     if row.status != status::METADATA_READY {
         // Settled already (ready), or a job whose stages were skipped (failed, duplicate).
         return StageOutcome::Done;

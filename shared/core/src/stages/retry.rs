@@ -81,22 +81,28 @@ pub async fn retry_job(
             // Without its message the stage would wait forever: put the job back as it was, so
             // the seller can retry again.
             let mut undo = vec![
-                Stmt::new("UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND seller_id = ? AND status = ?")
-                    .bind(from)
-                    .bind(now)
-                    .bind(job_id)
-                    .bind(&seller.0)
-                    .bind(to),
+                Stmt::new(
+                    "UPDATE jobs SET status = ?, error_code = ?, error_message = ?, updated_at = ? \
+                     WHERE id = ? AND seller_id = ? AND status = ?",
+                )
+                .bind(from)
+                .bind(job.error_code.clone())
+                .bind(job.error_message.clone())
+                .bind(now)
+                .bind(job_id)
+                .bind(&seller.0)
+                .bind(to),
             ];
             for r in &rows {
                 if reopen.contains(&r.state.as_str()) {
                     undo.push(
                         Stmt::new(
-                            "UPDATE job_stages SET state = ?, last_error = ? WHERE job_id = ? AND seller_id = ? \
-                             AND stage = ? AND state = ?",
+                            "UPDATE job_stages SET state = ?, last_error = ?, attempts = ? WHERE job_id = ? \
+                             AND seller_id = ? AND stage = ? AND state = ?",
                         )
                         .bind(r.state.clone())
                         .bind(r.last_error.clone())
+                        .bind(r.attempts)
                         .bind(job_id)
                         .bind(&seller.0)
                         .bind(r.stage.clone())
@@ -104,7 +110,11 @@ pub async fn retry_job(
                     );
                 }
             }
-            let _ = sql.batch(undo).await;
+            if let Err(undo_failed) = sql.batch(undo).await {
+                // Both the queue and the database are failing: the job waits with pending stages
+                // and no message. Said loudly; the stalled-job sweep is the follow-up.
+                return Err(ApiError::internal(format!("retry send failed ({e}) and its undo too ({undo_failed})")));
+            }
             return Err(e.into());
         }
     }

@@ -58,6 +58,10 @@ pub async fn process<S: Sql, B: Blobs, Y: System>(d: &ThumbnailDeps<'_, S, B, Y>
         Ok(row) => row,
         Err(outcome) => return outcome,
     };
+    if row.status == status::QUEUED {
+        // Not visible as metadata_ready yet (see the caption stage): wait, do not drop.
+        return StageOutcome::RetryAfter(2);
+    }
     if row.status != status::METADATA_READY {
         return StageOutcome::Done;
     }

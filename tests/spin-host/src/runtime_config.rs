@@ -205,7 +205,7 @@ mod tests {
     use super::*;
 
     fn dirs() -> Dirs<'static> {
-        Dirs { config: Path::new("/app/conf"), cwd: Path::new("/work"), state: Path::new("/app/.spin") }
+        Dirs { config: Path::new("/app/conf"), cwd: Path::new("/cwd"), state: Path::new("/app/.spin") }
     }
 
     fn file(p: &str) -> Location {
@@ -252,7 +252,7 @@ type = "spin"
         assert_eq!(c.key_value_stores["memory"], Location::InMemory);
         assert_eq!(c.key_value_stores["default"], file("/app/conf/kv.db"), "a file may move the default store");
         // SQLite paths: from the current directory; the default database stays in the state dir.
-        assert_eq!(c.sqlite_databases["analytics"], file("/work/db/analytics.db"));
+        assert_eq!(c.sqlite_databases["analytics"], file("/cwd/db/analytics.db"));
         assert_eq!(c.sqlite_databases["scratch"], Location::InMemory);
         assert_eq!(c.sqlite_databases["default"], file("/app/.spin/sqlite_db.db"));
     }

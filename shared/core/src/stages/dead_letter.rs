@@ -30,9 +30,7 @@ pub async fn process(sql: &impl Sql, sys: &impl System, body: &str) -> Result<St
         .bind(status::QUEUED),
         state::settle(&msg.job_id, &msg.seller_id, Stage::Metadata, state::FAILED, Some(RETRIES_EXHAUSTED), now),
     ];
-    for s in [Stage::Caption, Stage::Tagging, Stage::Thumbnail] {
-        stmts.push(state::settle(&msg.job_id, &msg.seller_id, s, state::SKIPPED, None, now));
-    }
+    stmts.extend(state::skip_after_metadata(&msg.job_id, &msg.seller_id, now));
     let changed = sql.batch(stmts).await.map_err(|e| e.to_string())?.first().copied().unwrap_or(0);
     log.warn(sys, "job dead-lettered", if changed > 0 { "marked failed" } else { "already settled" });
     Ok(StageOutcome::Failed { code: RETRIES_EXHAUSTED.to_owned() })

@@ -126,9 +126,7 @@ pub async fn fail_job(
         .bind(status::QUEUED),
         state::settle(job_id, &seller.0, Stage::Metadata, state::FAILED, Some(code), now),
     ];
-    for s in [Stage::Caption, Stage::Tagging, Stage::Thumbnail] {
-        stmts.push(state::settle(job_id, &seller.0, s, state::SKIPPED, None, now));
-    }
+    stmts.extend(state::skip_after_metadata(job_id, &seller.0, now));
     sql.batch(stmts).await.map(|_| ())
 }
 
@@ -161,9 +159,7 @@ async fn mark_duplicate(
         .bind(status::QUEUED),
         state::settle(job_id, &seller.0, Stage::Metadata, state::DONE, None, now),
     ];
-    for s in [Stage::Caption, Stage::Tagging, Stage::Thumbnail] {
-        stmts.push(state::settle(job_id, &seller.0, s, state::SKIPPED, None, now));
-    }
+    stmts.extend(state::skip_after_metadata(job_id, &seller.0, now));
     sql.batch(stmts).await.map(|_| ())
 }
 

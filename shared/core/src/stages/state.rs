@@ -143,6 +143,14 @@ pub fn settle(job_id: &str, seller_id: &str, stage: Stage, state: &str, error: O
     .bind(PENDING)
 }
 
+/// Skips the stages after metadata (a job that failed or is a duplicate runs none of them).
+pub fn skip_after_metadata(job_id: &str, seller_id: &str, now: i64) -> Vec<Stmt> {
+    [Stage::Caption, Stage::Tagging, Stage::Thumbnail]
+        .into_iter()
+        .map(|s| settle(job_id, seller_id, s, SKIPPED, None, now))
+        .collect()
+}
+
 /// Puts a failed stage back to pending with a fresh attempt count (the retry route).
 pub fn reopen(job_id: &str, seller_id: &str, stage: Stage, now: i64) -> Stmt {
     Stmt::new(

@@ -42,7 +42,7 @@ pub async fn to_core_request(req: Request) -> Result<http::Request<Vec<u8>>, htt
 }
 
 async fn convert_request(mut req: Request) -> Result<http::Request<Vec<u8>>, ApiError> {
-    let invalid = |e: worker::Error| ApiError::bad_request("invalid_request", e.to_string());
+    let invalid = |e: worker::Error| ApiError::invalid_request(e.to_string());
     let url = req.url().map_err(invalid)?;
     let path_and_query = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
@@ -53,7 +53,7 @@ async fn convert_request(mut req: Request) -> Result<http::Request<Vec<u8>>, Api
         builder = builder.header(k, v);
     }
     let method = http::Method::from_bytes(req.method().as_ref().as_bytes())
-        .map_err(|e| ApiError::bad_request("invalid_request", e.to_string()))?;
+        .map_err(|e| ApiError::invalid_request(e.to_string()))?;
     let limit = routes::body_limit(&method, url.path());
     let body = match req.method() {
         Method::Get | Method::Head | Method::Options => Vec::new(),
@@ -65,13 +65,13 @@ async fn convert_request(mut req: Request) -> Result<http::Request<Vec<u8>>, Api
             match req.stream() {
                 Ok(stream) => read_capped(stream, limit).await.map_err(|e| match e {
                     Capped::Over => routes::too_large(limit),
-                    Capped::Failed(e) => ApiError::bad_request("invalid_request", e),
+                    Capped::Failed(e) => ApiError::invalid_request(e),
                 })?,
                 Err(_) => Vec::new(),
             }
         }
     };
-    builder.body(body).map_err(|e| ApiError::bad_request("invalid_request", e.to_string()))
+    builder.body(body).map_err(|e| ApiError::invalid_request(e.to_string()))
 }
 
 pub(crate) enum Capped {

@@ -37,6 +37,11 @@ impl ApiError {
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
+    /// A request the platform could not read (bad method, URL or body stream): the platform's
+    /// own words go to `cause`, never into the body.
+    pub fn invalid_request(cause: impl Into<String>) -> Self {
+        Self { cause: Some(cause.into()), ..Self::bad_request("invalid_request", "the request could not be read") }
+    }
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
     }
@@ -82,3 +87,18 @@ impl From<serde_json::Error> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::ApiError;
+
+    /// A platform's error text (an SDK's, a runtime's) stays in the log.
+    #[test]
+    fn an_unreadable_request_keeps_the_platforms_words_out_of_the_body() {
+        let e = ApiError::invalid_request("TypeError: Body has already been used (workerd internal)");
+        let body = serde_json::to_string(&e.body()).unwrap_or_default();
+        assert_eq!(e.status, http::StatusCode::BAD_REQUEST);
+        assert!(body.contains("invalid_request") && !body.contains("TypeError"), "{body}");
+        assert!(e.cause.is_some_and(|c| c.contains("TypeError")));
+    }
+}

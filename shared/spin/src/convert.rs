@@ -44,7 +44,7 @@ pub async fn to_core_request(req: Request) -> Result<CoreRequest, ApiError> {
     for (k, v) in &parts.headers {
         out = out.header(k, v);
     }
-    out.body(body).map_err(|e| ApiError::bad_request("invalid_request", e.to_string()))
+    out.body(body).map_err(|e| ApiError::invalid_request(e.to_string()))
 }
 
 pub fn from_core_response(resp: CoreResponse) -> impl IntoResponse {

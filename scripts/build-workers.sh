@@ -13,13 +13,19 @@ export ESBUILD_BIN="$root/node_modules/.bin/esbuild"
 # variable wasm-bindgen's macro reads), so nothing is built twice.
 # The Workers to build: the shipped ones (functions/*), or the directories given (the e2e run's
 # test-only Worker).
+# WORKER_PROFILE picks the cargo profile: release (default: `make test`, deployments) or wasm-dev
+# (`make dev`: no LTO, incremental, no wasm-opt; see Cargo.toml).
+# The wasm is compiled by rustc itself even when the caller lints with clippy-driver (Makefile).
+unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS
+profile=${WORKER_PROFILE:-release}
 if [ $# -gt 0 ]; then dirs=("$@"); else dirs=(functions/*/); fi
 crates=()
 for f in "${dirs[@]}"; do crates+=(-p "linkhub-$(basename "$f")"); done
-WASM_BINDGEN_USE_JS_SYS=1 cargo build -q --lib --release --target wasm32-unknown-unknown "${crates[@]}"
+WASM_BINDGEN_USE_JS_SYS=1 cargo build -q --lib --profile "$profile" --target wasm32-unknown-unknown "${crates[@]}"
 for f in "${dirs[@]}"; do
   name=$(basename "$f")
   printf '\033[1;34m[build]\033[0m worker %s\n' "$name" >&2
-  (cd "$f" && worker-build --release >"$root/target/worker-build-$name.log" 2>&1) || {
+  if [ "$profile" = release ]; then flag=(--release); else flag=(--profile "$profile"); fi
+  (cd "$f" && worker-build "${flag[@]}" >"$root/target/worker-build-$name.log" 2>&1) || {
     tail -40 "$root/target/worker-build-$name.log"; exit 1; }
 done

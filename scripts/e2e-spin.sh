@@ -8,7 +8,7 @@ export SPIN_VARIABLE_SUBMIT_LIMIT_PER_SELLER_PER_MINUTE=20 SPIN_VARIABLE_SUBMIT_
 export SPIN_VARIABLE_AUTH_LIMIT_PER_CLIENT_PER_MINUTE=10000
 # The shipped manifest plus the test-only contract component (tests/contract-spin) on the same
 # stores, at /_contract; the shipped components are the ones spin.toml names.
-cargo build -q --release --target wasm32-wasip2 -p linkhub-contract-spin
+env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS cargo build -q --release --target wasm32-wasip2 -p linkhub-contract-spin
 { sed 's#^source = "target/#source = "../target/#; s#^files = \[{ source = "#files = [{ source = "../#' spin.toml
   cat <<'TOML'
 

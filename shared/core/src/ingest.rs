@@ -7,7 +7,8 @@ use crate::jobs::{self, JobView, status};
 use crate::ports::{Queue, Sql, Stmt, System, Topic};
 use crate::repo::opt;
 use crate::stages::StageMessage;
-use crate::stages::state;
+use crate::stages::retry;
+use crate::stages::state::{self, Stage};
 use crate::tiktok::{MAX_URL_LEN, TikTokLink};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,9 @@ pub struct Stored {
 }
 
 pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// A job whose first message could not be queued.
+pub const ENQUEUE_FAILED: &str = "enqueue_failed";
 
 /// How long a claimed key waits for its request's answer before another request may take it
 /// over (a request that died mid-way leaves its claim behind).
@@ -229,16 +233,34 @@ pub async fn submit(
                 .await?
                 .ok_or_else(|| ApiError::internal("dedupe conflict without a row"))?,
         };
+        if existing.status == status::FAILED && existing.error_code.as_deref() == Some(ENQUEUE_FAILED) {
+            // Submitting again after the queue failed is the retry the 503 asked for.
+            let (_, view) = retry::retry_job(sql, queue, sys, seller, &existing.id, request_id).await?;
+            return Ok((StatusCode::ACCEPTED, response(view, false)));
+        }
         return Ok((StatusCode::OK, response(jobs::view(sql, seller, existing).await?, true)));
     }
     let msg = StageMessage::new(&job_id, seller, request_id);
     if let Err(e) = queue.send(Topic::Metadata, &msg.to_json()?).await {
-        // Without its message the job would never move: take it back so a retry starts clean.
-        sql.batch(vec![
-            Stmt::new("DELETE FROM job_stages WHERE job_id = ? AND seller_id = ?").bind(&job_id).bind(&seller.0),
-            Stmt::new("DELETE FROM jobs WHERE id = ? AND seller_id = ?").bind(&job_id).bind(&seller.0),
-        ])
-        .await?;
+        // Without its message the job would never move. It is not deleted: a concurrent
+        // submission of the same link may already have been answered with it. It fails with a
+        // reason, and submitting again (or the retry route) re-sends it.
+        let mut stmts = vec![
+            Stmt::new(
+                "UPDATE jobs SET status = ?, error_code = ?, error_message = ?, updated_at = ? \
+                 WHERE id = ? AND seller_id = ? AND status = ?",
+            )
+            .bind(status::FAILED)
+            .bind(ENQUEUE_FAILED)
+            .bind("the job could not be queued; submit the link again or retry the job")
+            .bind(now)
+            .bind(&job_id)
+            .bind(&seller.0)
+            .bind(status::QUEUED),
+            state::settle(&job_id, &seller.0, Stage::Metadata, state::FAILED, Some(ENQUEUE_FAILED), now),
+        ];
+        stmts.extend(state::skip_after_metadata(&job_id, &seller.0, now));
+        sql.batch(stmts).await?;
         return Err(e.into());
     }
     let view = jobs::get(sql, seller, &job_id).await?;

@@ -300,22 +300,24 @@ pub async fn list(sql: &impl Sql, seller: &SellerId, q: ListQuery) -> ApiResult<
     .await?;
     let more = rows.len() > limit as usize;
     let rows: Vec<JobRow> = rows.into_iter().take(limit as usize).collect();
-    // The page's stage rows in one query: ids are ordered, so the page spans [last, first].
-    let stages: Vec<PageStage> = match (rows.last(), rows.first()) {
-        (Some(low), Some(high)) => {
-            all(
-                sql,
-                Stmt::new(
-                    "SELECT job_id, stage, state, attempts, last_error FROM job_stages \
-                     WHERE seller_id = ? AND job_id >= ? AND job_id <= ?",
-                )
-                .bind(&seller.0)
-                .bind(&low.id)
-                .bind(&high.id),
+    // The page's stage rows in one query, for exactly the page's jobs (a status filter leaves
+    // other jobs between them); the ids go as one JSON array, one bound parameter however long
+    // the page (D1 allows 100 per statement).
+    let stages: Vec<PageStage> = if rows.is_empty() {
+        Vec::new()
+    } else {
+        let ids = serde_json::to_string(&rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>())
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        all(
+            sql,
+            Stmt::new(
+                "SELECT job_id, stage, state, attempts, last_error FROM job_stages \
+                 WHERE seller_id = ? AND job_id IN (SELECT value FROM json_each(?))",
             )
-            .await?
-        }
-        _ => Vec::new(),
+            .bind(&seller.0)
+            .bind(ids),
+        )
+        .await?
     };
     let items: Vec<JobView> = rows
         .into_iter()

@@ -97,6 +97,9 @@ fn passwords_and_api_keys_are_stored_hashed() {
     assert_eq!(stored["key_hash"].as_str().unwrap().len(), 64);
 }
 
+/// A queue fault after the job row is written: the job is not deleted (a concurrent submission
+/// of the same link may already hold its id; it used to be deleted from under it) but fails with
+/// a reason, and submitting the link again re-sends it.
 #[test]
 fn a_queue_fault_loses_nothing_and_a_retry_starts_clean() {
     let app = TestApp::new();
@@ -106,11 +109,24 @@ fn a_queue_fault_loses_nothing_and_a_retry_starts_clean() {
     assert_eq!((r.status, r.code().as_str()), (503, "unavailable"));
     assert!(r.headers.get("retry-after").is_some());
     let jobs = app.get("/api/v1/ingestion/jobs", Some(&token)).json();
-    assert!(jobs["items"].as_array().unwrap().is_empty(), "no orphan job without a message");
+    let items = jobs["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "the job stays, so an id handed out concurrently still resolves");
+    let id = items[0]["job_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        (items[0]["status"].as_str(), items[0]["error"]["code"].as_str()),
+        (Some("failed"), Some("enqueue_failed"))
+    );
+    let r = app.submit(&token, VIDEO);
+    assert_eq!((r.status, r.code().as_str()), (503, "unavailable"), "still down: still failed");
+    assert_eq!(app.job(&token, &id)["status"], "failed");
     app.queue.fail_sends.set(false);
     let r = app.submit(&token, VIDEO);
     assert_eq!(r.status, 202);
-    assert_eq!(app.queue.take(Topic::Metadata).len(), 1);
+    assert_eq!(r.json()["job_id"], id.as_str(), "the same job, re-sent");
+    assert_eq!(r.json()["status"], "queued");
+    assert_eq!(app.step_metadata().len(), 1, "one message");
+    app.step_all_stages();
+    assert_eq!(app.job(&token, &id)["status"], "ready");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 use crate::support::{Hub, unique, video_url};
 use serde_json::json;
+use std::time::Duration;
 
 const ID: &str = "7301000000000000001";
 
@@ -144,8 +145,11 @@ fn jobs_list_pages_with_a_cursor_and_filters_by_status() {
         "7301000000000000008",
         "7301000000000000404",
     ];
+    let mut submitted = Vec::new();
     for id in ids {
-        assert_eq!(hub.submit(&token, &video_url(id)).status, 202);
+        let r = hub.submit(&token, &video_url(id));
+        assert_eq!(r.status, 202);
+        submitted.push(r.json()["job_id"].as_str().unwrap().to_owned());
     }
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
@@ -171,10 +175,19 @@ fn jobs_list_pages_with_a_cursor_and_filters_by_status() {
     assert_eq!((r.status, r.error_code().as_str()), (400, "invalid_status"));
     let r = hub.get("/api/v1/ingestion/jobs?limit=1000", Some(&token));
     assert_eq!((r.status, r.error_code().as_str()), (400, "invalid_limit"));
-    let queued_or_later = hub.get("/api/v1/ingestion/jobs?status=failed", Some(&token)).json();
-    for j in queued_or_later["items"].as_array().unwrap() {
-        assert_eq!(j["status"], "failed");
+    // The filter, against a known answer: the video that does not exist fails, the others are
+    // ready (a loop over the filtered list alone passed when the list was empty).
+    let missing = &submitted[4];
+    for id in &submitted {
+        hub.wait_job(&token, id, Duration::from_secs(60), |j| j["status"] == "ready" || j["status"] == "failed");
     }
+    let failed = hub.get("/api/v1/ingestion/jobs?status=failed", Some(&token)).json();
+    let failed: Vec<&str> = failed["items"].as_array().unwrap().iter().map(|j| j["job_id"].as_str().unwrap()).collect();
+    assert_eq!(failed, vec![missing.as_str()]);
+    let ready = hub.get("/api/v1/ingestion/jobs?status=ready", Some(&token)).json();
+    let ready = ready["items"].as_array().unwrap();
+    assert_eq!(ready.len(), 4);
+    assert!(ready.iter().all(|j| j["status"] == "ready" && j["stages"]["caption"]["state"] == "done"));
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! and its dead-letter consumer. Decisions live in `linkhub_core`; this maps them onto Workers.
 
 use linkhub_cloudflare::{
-    D1Sql, FetchHttp, QueuePort, R2Blobs, WorkerSystem, bindings, config, from_core_response, to_core_request,
+    D1Sql, FetchHttp, KvPort, QueuePort, R2Blobs, WorkerSystem, bindings, config, from_core_response, to_core_request,
 };
 use linkhub_core::api::ingest::{self, IngestDeps};
 use linkhub_core::config::Role;
@@ -32,8 +32,17 @@ async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> Result<(
     };
     let (sql, blobs, queue, http) =
         (D1Sql(env.d1(bindings::DB)?), R2Blobs(env.bucket(bindings::BLOBS)?), QueuePort(&env), FetchHttp);
-    let deps =
-        metadata::MetadataDeps { sql: &sql, blobs: &blobs, queue: &queue, http: &http, sys: &WorkerSystem, cfg: &cfg };
+    // The TikTok circuit breaker's shared state.
+    let kv = KvPort(env.kv(bindings::KV)?);
+    let deps = metadata::MetadataDeps {
+        sql: &sql,
+        blobs: &blobs,
+        queue: &queue,
+        http: &http,
+        kv: &kv,
+        sys: &WorkerSystem,
+        cfg: &cfg,
+    };
     linkhub_cloudflare::consume(batch, async |body: &str, dead| {
         if dead {
             dead_letter::process(&sql, &WorkerSystem, body).await.unwrap_or(StageOutcome::RetryAfter(5))

@@ -1,12 +1,12 @@
 use crate::convert::{Capped, read_capped};
 use linkhub_core::ports::{
-    Blob, Blobs, Http, Kv, MAX_QUEUE_MESSAGE_BYTES, OutboundRequest, OutboundResponse, PortError, PortErrorKind, Queue,
-    Row, Sql, SqlValue, Stmt, System, Topic,
+    Blob, Blobs, Http, Kv, MAX_QUEUE_DELAY_SECONDS, MAX_QUEUE_MESSAGE_BYTES, OutboundRequest, OutboundResponse,
+    PortError, PortErrorKind, Queue, Row, Sql, SqlValue, Stmt, System, Topic,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use worker::{
-    Bucket, D1Database, D1PreparedStatement, Env, Fetch, Headers, HttpMetadata, Method, Request, RequestInit,
-    RequestRedirect, kv::KvStore,
+    Bucket, D1Database, D1PreparedStatement, Env, Fetch, Headers, HttpMetadata, MessageBuilder, Method, Request,
+    RequestInit, RequestRedirect, kv::KvStore,
 };
 
 use crate::bindings;
@@ -162,7 +162,7 @@ impl Blobs for R2Blobs {
 pub struct QueuePort<'a>(pub &'a Env);
 
 impl Queue for QueuePort<'_> {
-    async fn send(&self, topic: Topic, body: &str) -> Result<(), PortError> {
+    async fn send_after(&self, topic: Topic, body: &str, delay_seconds: u32) -> Result<(), PortError> {
         if body.len() > MAX_QUEUE_MESSAGE_BYTES {
             return Err(PortError::new(PortErrorKind::TooLarge, "queue message over 128 KB"));
         }
@@ -174,7 +174,11 @@ impl Queue for QueuePort<'_> {
         };
         let queue = self.0.queue(binding).map_err(|e| PortError::unavailable(format!("{binding}: {e}")))?;
         // A JS string on the wire: every consumer reads the same JSON text.
-        queue.send(body.to_owned()).await.map_err(|e| classify(e.to_string()))
+        let mut message = MessageBuilder::new(body.to_owned());
+        if delay_seconds > 0 {
+            message = message.delay_seconds(delay_seconds.min(MAX_QUEUE_DELAY_SECONDS));
+        }
+        queue.send(message.build()).await.map_err(|e| classify(e.to_string()))
     }
 }
 

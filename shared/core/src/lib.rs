@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod breaker;
 pub mod catalog;
 pub mod config;
 pub mod error;

@@ -27,7 +27,7 @@ pub struct Outbox<'a, S, Y> {
 }
 
 impl<S: Sql, Y: System> Queue for Outbox<'_, S, Y> {
-    async fn send(&self, topic: Topic, body: &str) -> Result<(), PortError> {
+    async fn send_after(&self, topic: Topic, body: &str, delay_seconds: u32) -> Result<(), PortError> {
         if body.len() > crate::ports::MAX_QUEUE_MESSAGE_BYTES {
             return Err(PortError::new(crate::ports::PortErrorKind::TooLarge, "queue message too large"));
         }
@@ -41,7 +41,7 @@ impl<S: Sql, Y: System> Queue for Outbox<'_, S, Y> {
                 .bind(new_id(self.sys, "msg")?)
                 .bind(topic.name())
                 .bind(body)
-                .bind(now)
+                .bind(now + i64::from(delay_seconds.min(crate::ports::MAX_QUEUE_DELAY_SECONDS)) * 1000)
                 .bind(now),
             )
             .await

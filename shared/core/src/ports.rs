@@ -170,9 +170,17 @@ impl Topic {
 /// Largest message body any platform accepts (Cloudflare Queues: 128 KB).
 pub const MAX_QUEUE_MESSAGE_BYTES: usize = 128 * 1024;
 
+/// Longest delivery delay any platform accepts (Cloudflare Queues: 12 hours).
+pub const MAX_QUEUE_DELAY_SECONDS: u32 = 12 * 3600;
+
 pub trait Queue {
     /// Sends one message: a JSON text owned by the core, so every platform carries the same bytes.
-    async fn send(&self, topic: Topic, body: &str) -> Result<(), PortError>;
+    async fn send(&self, topic: Topic, body: &str) -> Result<(), PortError> {
+        self.send_after(topic, body, 0).await
+    }
+    /// Sends one message that is delivered no sooner than `delay_seconds` from now (capped at
+    /// [`MAX_QUEUE_DELAY_SECONDS`]).
+    async fn send_after(&self, topic: Topic, body: &str, delay_seconds: u32) -> Result<(), PortError>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -72,17 +72,21 @@ impl Blobs for MemoryBlobs {
 /// An in-process queue: tests send through the port, then take messages out and step stages.
 #[derive(Default)]
 pub struct MemoryQueue {
-    items: RefCell<VecDeque<(Topic, String)>>,
+    items: RefCell<VecDeque<(Topic, String, u32)>>,
     /// When set, `send` fails as an unavailable queue would.
     pub fail_sends: std::cell::Cell<bool>,
 }
 
 impl MemoryQueue {
     pub fn take(&self, topic: Topic) -> Vec<String> {
+        self.take_delayed(topic).into_iter().map(|(b, _)| b).collect()
+    }
+    /// The topic's messages with the delay each was sent with (seconds).
+    pub fn take_delayed(&self, topic: Topic) -> Vec<(String, u32)> {
         let mut items = self.items.borrow_mut();
-        let (mine, rest): (Vec<_>, Vec<_>) = items.drain(..).partition(|(t, _)| *t == topic);
+        let (mine, rest): (Vec<_>, Vec<_>) = items.drain(..).partition(|(t, _, _)| *t == topic);
         items.extend(rest);
-        mine.into_iter().map(|(_, b)| b).collect()
+        mine.into_iter().map(|(_, b, d)| (b, d)).collect()
     }
     pub fn len(&self) -> usize {
         self.items.borrow().len()
@@ -93,14 +97,14 @@ impl MemoryQueue {
 }
 
 impl Queue for MemoryQueue {
-    async fn send(&self, topic: Topic, body: &str) -> Result<(), PortError> {
+    async fn send_after(&self, topic: Topic, body: &str, delay_seconds: u32) -> Result<(), PortError> {
         if self.fail_sends.get() {
             return Err(PortError::unavailable("queue refused the message"));
         }
         if body.len() > MAX_QUEUE_MESSAGE_BYTES {
             return Err(PortError::new(PortErrorKind::TooLarge, "queue message over 128 KB"));
         }
-        self.items.borrow_mut().push_back((topic, body.to_owned()));
+        self.items.borrow_mut().push_back((topic, body.to_owned(), delay_seconds));
         Ok(())
     }
 }

@@ -32,6 +32,7 @@ fn drain(app: &TestApp) -> DrainReport {
                 blobs: &app.blobs,
                 queue: &queue,
                 http: &app.http,
+                kv: &app.kv,
                 sys: &app.sys,
                 cfg: &app.cfg,
             };

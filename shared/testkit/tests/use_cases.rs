@@ -7,7 +7,7 @@ mod common;
 
 use common::{T0, TestApp};
 use jwt_simple::prelude::*;
-use linkhub_core::ports::{Sql, Stmt, System, Topic};
+use linkhub_core::ports::{Kv, Sql, Stmt, System, Topic};
 use linkhub_core::stages::StageOutcome;
 use linkhub_testkit::block_on;
 use serde_json::{Value, json};
@@ -390,4 +390,61 @@ fn health_fails_only_on_what_serving_needs() {
         (degraded.json()["status"].as_str(), degraded.json()["kv"].as_str()),
         (Some("degraded"), Some("failing"))
     );
+}
+
+/// TikTok failing opens the breaker: five failed calls in a row, then no call for 30 s. A message
+/// that arrives meanwhile is put back with a delay, as a new message, without spending an
+/// attempt; after the open period one probe decides, and a success closes it for everyone (the
+/// state lives in KV).
+#[test]
+fn tiktok_failing_opens_the_breaker_and_postpones_stages_without_spending_attempts() {
+    use linkhub_core::breaker;
+    let app = TestApp::new();
+    let token = app.signup("breaker");
+    let broken = app.submit_job(&token, "https://www.tiktok.com/@broken.shop/video/7301000000000000005");
+    let broken_msg = app.queue.take(Topic::Metadata).pop().unwrap();
+    for _ in 0..breaker::CONSECUTIVE {
+        assert!(matches!(app.process_metadata(&broken_msg), StageOutcome::RetryAfter(_)));
+    }
+    assert!(block_on(app.kv.get(breaker::KEY)).unwrap().is_some(), "open, and shared");
+
+    let fine = app.submit_job(&token, VIDEO);
+    let fine_msg = app.queue.take(Topic::Metadata).pop().unwrap();
+    assert_eq!(app.process_metadata(&fine_msg), StageOutcome::Done, "acknowledged: it was put back");
+    let postponed = app.queue.take_delayed(Topic::Metadata);
+    assert_eq!(postponed.len(), 1);
+    assert_eq!(postponed[0].0, fine_msg, "the same message");
+    assert!((1..=30).contains(&postponed[0].1), "delayed until the breaker may close: {}", postponed[0].1);
+    let v = app.job(&token, &fine);
+    assert_eq!((v["status"].as_str(), v["stages"]["metadata"]["attempts"].as_i64()), (Some("queued"), Some(0)));
+
+    // After the open period the next caller probes; TikTok still failing opens it again.
+    app.sys.advance_ms(breaker::OPEN_MS + 1);
+    assert!(matches!(app.process_metadata(&broken_msg), StageOutcome::RetryAfter(_)));
+    assert_eq!(app.process_metadata(&fine_msg), StageOutcome::Done);
+    assert_eq!(app.queue.take_delayed(Topic::Metadata).len(), 1, "open again: postponed again");
+    assert_eq!(app.job(&token, &fine)["stages"]["metadata"]["attempts"], 0);
+
+    // A successful probe closes it.
+    app.sys.advance_ms(breaker::OPEN_MS + 1);
+    assert_eq!(app.process_metadata(&fine_msg), StageOutcome::Done);
+    assert!(app.queue.take(Topic::Metadata).is_empty(), "called, not postponed");
+    assert!(block_on(app.kv.get(breaker::KEY)).unwrap().is_none(), "closed");
+    assert_eq!(app.job(&token, &fine)["stages"]["metadata"]["state"], "done");
+    assert_eq!(app.job(&token, &broken)["status"], "queued", "the broken job keeps its own retries");
+}
+
+/// A 404 is TikTok answering, not failing: many unavailable videos never open the breaker.
+#[test]
+fn tiktok_answering_not_found_does_not_open_the_breaker() {
+    use linkhub_core::breaker;
+    let app = TestApp::new();
+    let token = app.signup("breaker404");
+    for i in 0..(breaker::CONSECUTIVE + 2) {
+        app.submit_job(&token, &format!("https://www.tiktok.com/@gone/video/73019999999999{i:05}"));
+    }
+    for (_, outcome) in app.step_metadata() {
+        assert!(matches!(outcome, StageOutcome::Failed { .. }), "{outcome:?}");
+    }
+    assert!(block_on(app.kv.get(breaker::KEY)).unwrap().is_none());
 }

@@ -3,11 +3,12 @@
 
 use super::{StageError, StageMessage, StageOutcome};
 use crate::accounts::SellerId;
+use crate::breaker::{Breaker, Gate, Guarded};
 use crate::config::Config;
 use crate::jobs::{self, JobRow, status};
 use crate::log::LogCtx;
 use crate::outbound::AllowListed;
-use crate::ports::{Blobs, Http, OutboundRequest, PortError, PortErrorKind, Queue, Sql, Stmt, System, Topic};
+use crate::ports::{Blobs, Http, Kv, OutboundRequest, PortError, PortErrorKind, Queue, Sql, Stmt, System, Topic};
 use crate::stages::state::{self, Stage};
 use crate::tiktok::TikTokLink;
 use serde::Deserialize;
@@ -16,11 +17,13 @@ pub const MAX_HOPS: usize = 5;
 const MAX_OEMBED_BYTES: usize = 256 * 1024;
 const MAX_REDIRECT_BODY_BYTES: usize = 64 * 1024;
 
-pub struct MetadataDeps<'a, S, B, Q, H, Y> {
+pub struct MetadataDeps<'a, S, B, Q, H, K, Y> {
     pub sql: &'a S,
     pub blobs: &'a B,
     pub queue: &'a Q,
     pub http: &'a H,
+    /// Shares the TikTok circuit breaker's state ([`crate::breaker`]).
+    pub kv: &'a K,
     pub sys: &'a Y,
     pub cfg: &'a Config,
 }
@@ -35,8 +38,8 @@ pub struct OEmbed {
     pub thumbnail_url: Option<String>,
 }
 
-pub async fn process<S: Sql, B: Blobs, Q: Queue, H: Http, Y: System>(
-    d: &MetadataDeps<'_, S, B, Q, H, Y>,
+pub async fn process<S: Sql, B: Blobs, Q: Queue, H: Http, K: Kv, Y: System>(
+    d: &MetadataDeps<'_, S, B, Q, H, K, Y>,
     body: &str,
 ) -> StageOutcome {
     let (msg, mut log) = match super::open("metadata", d.sys, body) {
@@ -56,6 +59,18 @@ pub async fn process<S: Sql, B: Blobs, Q: Queue, H: Http, Y: System>(
         log.info(d.sys, "duplicate delivery: metadata already settled");
         return StageOutcome::Done;
     }
+    // TikTok failing: the message goes back for later as a new one, so neither the stage's
+    // attempts nor the platform's delivery count are spent while the breaker is open.
+    let breaker = Breaker::new(d.kv, d.sys);
+    if let Gate::Open { retry_after } = breaker.gate().await {
+        return match d.queue.send_after(Topic::Metadata, body, retry_after).await {
+            Ok(()) => {
+                log.warn(d.sys, &format!("TikTok circuit open; postponed {retry_after}s"), "");
+                StageOutcome::Done
+            }
+            Err(e) => retry(d, &log, 1, &format!("circuit open and postponing failed: {e}")),
+        };
+    }
     // The attempt count lives with the stage row, so backoff works the same on every platform.
     let attempt = match state::count_attempt(d.sql, &job.id, &seller.0, Stage::Metadata, d.sys.now_ms()).await {
         Ok(Some(n)) => n,
@@ -66,7 +81,7 @@ pub async fn process<S: Sql, B: Blobs, Q: Queue, H: Http, Y: System>(
         Err(e) => return retry(d, &log, 1, &e.to_string()),
     };
     log.set("attempt", attempt);
-    match run(d, &seller, &job, &msg).await {
+    match run(d, &breaker, &seller, &job, &msg).await {
         Ok(Ran::Ready) => {
             log.info(d.sys, "metadata ready; stages fanned out");
             StageOutcome::Done
@@ -90,8 +105,8 @@ pub async fn process<S: Sql, B: Blobs, Q: Queue, H: Http, Y: System>(
     }
 }
 
-fn retry<S, B, Q, H, Y: System>(
-    d: &MetadataDeps<'_, S, B, Q, H, Y>,
+fn retry<S, B, Q, H, K, Y: System>(
+    d: &MetadataDeps<'_, S, B, Q, H, K, Y>,
     log: &LogCtx,
     attempt: u32,
     reason: &str,
@@ -190,13 +205,15 @@ async fn original_job(
     Ok(found.map(|f| f.id))
 }
 
-async fn run<S: Sql, B: Blobs, Q: Queue, H: Http, Y: System>(
-    d: &MetadataDeps<'_, S, B, Q, H, Y>,
+async fn run<S: Sql, B: Blobs, Q: Queue, H: Http, K: Kv, Y: System>(
+    d: &MetadataDeps<'_, S, B, Q, H, K, Y>,
+    breaker: &Breaker<'_, K, Y>,
     seller: &SellerId,
     job: &JobRow,
     msg: &StageMessage,
 ) -> Result<Ran, StageError> {
-    let http = AllowListed { inner: d.http, extra: &d.cfg.outbound_allowed_origins };
+    let guarded = Guarded { inner: d.http, breaker };
+    let http = AllowListed { inner: &guarded, extra: &d.cfg.outbound_allowed_origins };
     let mut link =
         TikTokLink::parse(&job.canonical_url).map_err(|e| StageError::permanent("invalid_link", e.message()))?;
     if link.is_short() {

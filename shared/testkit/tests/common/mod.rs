@@ -161,6 +161,7 @@ impl TestApp {
             blobs: &self.blobs,
             queue: &self.queue,
             http: &self.http,
+            kv: &self.kv,
             sys: &self.sys,
             cfg: &self.cfg,
         };

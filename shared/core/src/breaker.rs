@@ -1,0 +1,168 @@
+//! The circuit breaker in front of TikTok. When TikTok is failing, every stage message that
+//! calls it would fail too, burn one of its attempts and end dead-lettered; the breaker stops
+//! calling instead, and the metadata stage puts its messages back for later without counting an
+//! attempt.
+//!
+//! - **Opens** after [`CONSECUTIVE`] failed calls in a row, or when at least half of the last
+//!   [`MIN_CALLS`] or more calls within [`WINDOW_MS`] failed, for [`OPEN_MS`].
+//! - **Half-open** after that: one caller probes (others still see it open for [`PROBE_MS`]); a
+//!   success closes it, a failure opens it again.
+//! - A failure is a network fault or a 429/5xx answer; a 404 or a private video is TikTok
+//!   answering, not failing.
+//!
+//! The open state and the consecutive count are shared through KV ([`KEY`]), so every isolate
+//! and every Spin instance backs off together. KV is read once per stage message and written only
+//! when the state changes (Workers KV allows one write per second per key; a write refused then
+//! is dropped, the next failure writes again). The ratio rule counts within one isolate (a Spin
+//! instance serves one request, so there only the consecutive rule applies). A KV fault never
+//! stops a call: the breaker is advice, the stage's own retries are the guarantee.
+
+use crate::log::LogCtx;
+use crate::ports::{Http, Kv, OutboundRequest, OutboundResponse, PortError, PortErrorKind, System};
+use serde::{Deserialize, Serialize};
+use std::cell::{Cell, RefCell};
+
+pub const KEY: &str = "breaker/tiktok";
+pub const CONSECUTIVE: u32 = 5;
+pub const WINDOW_MS: i64 = 30_000;
+pub const MIN_CALLS: u32 = 10;
+pub const OPEN_MS: i64 = 30_000;
+pub const PROBE_MS: i64 = 10_000;
+/// The shared state outlives an open period, then expires by itself.
+const TTL_SECONDS: u64 = 120;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Shared {
+    #[serde(default)]
+    failures: u32,
+    #[serde(default)]
+    open_until: i64,
+    #[serde(default)]
+    probe_until: i64,
+}
+
+/// What a caller may do now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    Closed,
+    /// This caller is the half-open probe.
+    Probe,
+    /// Do not call; try again in this many seconds.
+    Open {
+        retry_after: u32,
+    },
+}
+
+thread_local! {
+    /// This isolate's calls in the current window: (window start, calls, failures).
+    static WINDOW: Cell<(i64, u32, u32)> = const { Cell::new((0, 0, 0)) };
+}
+
+/// Whether one outbound result counts as TikTok failing.
+pub fn is_failure(result: &Result<OutboundResponse, PortError>) -> bool {
+    match result {
+        Ok(resp) => resp.status == 429 || resp.status >= 500,
+        Err(e) => e.kind == PortErrorKind::Unavailable,
+    }
+}
+
+fn seconds_until(at: i64, now: i64) -> u32 {
+    u32::try_from(((at - now).max(0) + 999) / 1000).unwrap_or(u32::MAX).max(1)
+}
+
+/// One stage run's view of the breaker: read once by [`Breaker::gate`], written on changes.
+pub struct Breaker<'a, K, Y> {
+    kv: &'a K,
+    sys: &'a Y,
+    state: RefCell<Shared>,
+    probing: Cell<bool>,
+}
+
+impl<'a, K: Kv, Y: System> Breaker<'a, K, Y> {
+    pub fn new(kv: &'a K, sys: &'a Y) -> Self {
+        Breaker { kv, sys, state: RefCell::new(Shared::default()), probing: Cell::new(false) }
+    }
+
+    async fn load(&self) -> Shared {
+        match self.kv.get(KEY).await {
+            Ok(Some(raw)) => serde_json::from_slice(&raw).unwrap_or_default(),
+            _ => Shared::default(),
+        }
+    }
+
+    async fn store(&self, s: Shared) {
+        *self.state.borrow_mut() = s;
+        let result = if s == Shared::default() {
+            self.kv.delete(KEY).await
+        } else {
+            match serde_json::to_vec(&s) {
+                Ok(raw) => self.kv.put(KEY, &raw, Some(TTL_SECONDS)).await,
+                Err(e) => Err(PortError::invalid(e.to_string())),
+            }
+        };
+        if let Err(e) = result {
+            LogCtx::new("breaker").warn(self.sys, "circuit breaker state not saved", &e.to_string());
+        }
+    }
+
+    /// Reads the shared state and says whether to call.
+    pub async fn gate(&self) -> Gate {
+        let s = self.load().await;
+        *self.state.borrow_mut() = s;
+        let now = self.sys.now_ms();
+        if s.open_until > now {
+            return Gate::Open { retry_after: seconds_until(s.open_until, now) };
+        }
+        if s.open_until == 0 {
+            return Gate::Closed;
+        }
+        if s.probe_until > now {
+            return Gate::Open { retry_after: seconds_until(s.probe_until, now) };
+        }
+        self.store(Shared { probe_until: now + PROBE_MS, ..s }).await;
+        self.probing.set(true);
+        Gate::Probe
+    }
+
+    /// Counts one call's result, opening or closing the breaker when it should.
+    pub async fn record(&self, failed: bool) {
+        let now = self.sys.now_ms();
+        let (calls, fails) = WINDOW.with(|w| {
+            let (start, calls, fails) = w.get();
+            let (start, calls, fails) = if now - start > WINDOW_MS { (now, 0, 0) } else { (start, calls, fails) };
+            let next = (start, calls + 1, fails + u32::from(failed));
+            w.set(next);
+            (next.1, next.2)
+        });
+        let s = *self.state.borrow();
+        let open = Shared { failures: 0, open_until: now + OPEN_MS, probe_until: 0 };
+        if failed {
+            let failures = s.failures + 1;
+            let by_ratio = calls >= MIN_CALLS && fails * 2 >= calls;
+            if self.probing.get() || failures >= CONSECUTIVE || by_ratio {
+                self.probing.set(false);
+                WINDOW.with(|w| w.set((now, 0, 0)));
+                self.store(open).await;
+            } else {
+                self.store(Shared { failures, ..s }).await;
+            }
+        } else if s != Shared::default() && s.open_until <= now {
+            self.probing.set(false);
+            self.store(Shared::default()).await;
+        }
+    }
+}
+
+/// An [`Http`] whose every call is counted by the breaker.
+pub struct Guarded<'b, 'a, H, K, Y> {
+    pub inner: &'b H,
+    pub breaker: &'b Breaker<'a, K, Y>,
+}
+
+impl<H: Http, K: Kv, Y: System> Http for Guarded<'_, '_, H, K, Y> {
+    async fn send(&self, req: OutboundRequest) -> Result<OutboundResponse, PortError> {
+        let result = self.inner.send(req).await;
+        self.breaker.record(is_failure(&result)).await;
+        result
+    }
+}

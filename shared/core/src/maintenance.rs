@@ -1,11 +1,23 @@
-//! Housekeeping that keeps tables from growing without bound: rate-limit windows that have
-//! passed, and idempotency keys past the time they replay for. Run by a cron trigger on Workers
-//! and, on Spin (which has no timer), by the drain route at most once per [`EVERY_MS`].
+//! Housekeeping: rate-limit windows that have passed and idempotency keys past the time they
+//! replay for are deleted, so the tables stop growing; and jobs that stopped moving are ended.
+//! Run by a cron trigger on Workers and, on Spin (which has no timer), by the drain route at most
+//! once per [`EVERY_MS`].
+//!
+//! A job stops moving when every message that would move it is gone: a dead-letter consumer that
+//! could not reach the database through all its retries (Queues then drops the message), a
+//! retry whose send and undo both failed, a message an operator purged. The job's own rows are
+//! the record that survives: after [`STALLED_AFTER_MS`] without any change to the job or its
+//! stages it ends as a dead letter would have ended it (a job still waiting for metadata fails;
+//! a job past it completes with what its other stages made), with the reason `stalled`, and the
+//! seller's retry route re-runs it.
 
+use crate::accounts::SellerId;
 use crate::ingest::IDEMPOTENCY_KEEP_MS;
+use crate::jobs::status;
 use crate::ports::{PortError, Sql, Stmt, System};
 use crate::ratelimit::WINDOW_MS;
-use serde::Serialize;
+use crate::stages::state::{self, Stage};
+use serde::{Deserialize, Serialize};
 
 /// How often the drain route runs the sweep on Spin.
 pub const EVERY_MS: i64 = 10 * 60 * 1000;
@@ -14,7 +26,16 @@ pub const EVERY_MS: i64 = 10 * 60 * 1000;
 pub struct SweepReport {
     pub rate_windows: u64,
     pub idempotency_keys: u64,
+    pub stalled_jobs: u64,
 }
+
+/// How long an unfinished job may go without any change before the sweep ends it: far past
+/// every retry schedule (five deliveries with backoff capped at `RETRY_MAX_DELAY_SECONDS`, then
+/// the dead-letter consumer's own retries).
+pub const STALLED_AFTER_MS: i64 = 60 * 60 * 1000;
+/// Jobs ended per sweep; the next sweep takes the rest.
+pub const STALLED_PER_SWEEP: i64 = 50;
+pub const STALLED: &str = "stalled";
 
 /// Deletes every rate window before the current one and every idempotency key older than
 /// [`IDEMPOTENCY_KEEP_MS`] (answered or abandoned).
@@ -26,7 +47,52 @@ pub async fn sweep(sql: &impl Sql, sys: &impl System) -> Result<SweepReport, Por
             Stmt::new("DELETE FROM idempotency_keys WHERE created_at < ?").bind(now - IDEMPOTENCY_KEEP_MS),
         ])
         .await?;
-    Ok(SweepReport { rate_windows: counts[0], idempotency_keys: counts[1] })
+    let stalled_jobs = fail_stalled(sql, sys).await?;
+    Ok(SweepReport { rate_windows: counts[0], idempotency_keys: counts[1], stalled_jobs })
+}
+
+/// Ends the unfinished jobs that have not changed for [`STALLED_AFTER_MS`]; returns how many.
+pub async fn fail_stalled(sql: &impl Sql, sys: &impl System) -> Result<u64, PortError> {
+    #[derive(Deserialize)]
+    struct Stalled {
+        id: String,
+        seller_id: String,
+        status: String,
+    }
+    let now = sys.now_ms();
+    let cutoff = now - STALLED_AFTER_MS;
+    let jobs: Vec<Stalled> = crate::repo::all(
+        sql,
+        Stmt::new(
+            "SELECT j.id, j.seller_id, j.status FROM jobs j \
+             WHERE j.status IN (?, ?) AND j.updated_at < ? \
+             AND NOT EXISTS (SELECT 1 FROM job_stages s WHERE s.job_id = j.id AND s.updated_at >= ?) \
+             ORDER BY j.updated_at LIMIT ?",
+        )
+        .bind(status::QUEUED)
+        .bind(status::METADATA_READY)
+        .bind(cutoff)
+        .bind(cutoff)
+        .bind(STALLED_PER_SWEEP),
+    )
+    .await
+    .map_err(|e| PortError::unavailable(e.cause.unwrap_or(e.message)))?;
+    let mut ended = 0;
+    for job in jobs {
+        let message = "the job stopped moving (its messages were lost); retry it";
+        if job.status == status::QUEUED {
+            crate::stages::metadata::fail_job(sql, sys, &SellerId(job.seller_id), &job.id, STALLED, message).await?;
+        } else {
+            let settle: Vec<Stmt> = [Stage::Caption, Stage::Tagging, Stage::Thumbnail]
+                .into_iter()
+                .map(|s| state::settle(&job.id, &job.seller_id, s, state::FAILED, Some(STALLED), now))
+                .collect();
+            sql.batch(settle).await?;
+            crate::stages::complete(sql, sys, &job.id, &job.seller_id).await?;
+        }
+        ended += 1;
+    }
+    Ok(ended)
 }
 
 /// Runs [`sweep`] when the last run is older than [`EVERY_MS`]; the claim on the run is one

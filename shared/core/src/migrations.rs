@@ -11,6 +11,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_outbox.sql", include_str!("../../../migrations/0004_outbox.sql")),
     ("0005_job_stages.sql", include_str!("../../../migrations/0005_job_stages.sql")),
     ("0006_maintenance.sql", include_str!("../../../migrations/0006_maintenance.sql")),
+    ("0007_stalled_jobs.sql", include_str!("../../../migrations/0007_stalled_jobs.sql")),
 ];
 
 /// The statements of a migration file: `--` comments dropped, split at `;`. The migrations keep

@@ -348,6 +348,49 @@ fn housekeeping_deletes_passed_rate_windows_and_expired_idempotency_keys_once_pe
     assert!(block_on(sweep_if_due(&app.sql, &app.sys)).unwrap().is_some());
 }
 
+/// A job whose messages are all gone (a dead-letter consumer that never reached the database,
+/// a purged queue) used to wait for ever. An hour without any change ends it as a dead letter
+/// would have, with the reason `stalled`; a job that is still moving is left alone; the
+/// seller's retry runs it again.
+#[test]
+fn jobs_that_stopped_moving_end_after_an_hour_and_can_be_retried() {
+    use linkhub_core::maintenance::{STALLED_AFTER_MS, sweep};
+    let app = TestApp::new();
+    let token = app.signup("stalled");
+    let lost = app.submit_job(&token, VIDEO);
+    app.queue.take(Topic::Metadata);
+    let halfway = app.submit_job(&token, "https://www.tiktok.com/@glowbykemi/video/7301000000000000002");
+    assert_eq!(app.step_metadata().len(), 1);
+    assert_eq!(app.queue.take(Topic::Caption).len(), 1, "the caption message, lost");
+    let moving = app.submit_job(&token, "https://www.tiktok.com/@casa.bonita.mx/video/7301000000000000003");
+    let moving_msg = app.queue.take(Topic::Metadata).pop().unwrap();
+
+    app.sys.advance_ms(STALLED_AFTER_MS - 1_000);
+    assert_eq!(block_on(sweep(&app.sql, &app.sys)).unwrap().stalled_jobs, 0, "not yet");
+    // The third job moves now (its metadata stage runs), so an hour later it is not stalled.
+    assert_eq!(app.process_metadata(&moving_msg), StageOutcome::Done);
+    app.sys.advance_ms(2_000);
+    assert_eq!(block_on(sweep(&app.sql, &app.sys)).unwrap().stalled_jobs, 2);
+    assert_eq!(block_on(sweep(&app.sql, &app.sys)).unwrap().stalled_jobs, 0, "each ends once");
+
+    let v = app.job(&token, &lost);
+    assert_eq!((v["status"].as_str(), v["error"]["code"].as_str()), (Some("failed"), Some("stalled")));
+    assert_eq!(v["stages"]["metadata"]["state"], "failed");
+    let v = app.job(&token, &halfway);
+    assert_eq!(v["status"], "ready", "completed with what it had: {v:#}");
+    for stage in ["caption", "tagging", "thumbnail"] {
+        assert_eq!(v["stages"][stage]["state"], "failed", "{stage}");
+        assert_eq!(v["stages"][stage]["last_error"], "stalled", "{stage}");
+    }
+    assert_eq!(app.job(&token, &moving)["status"], "metadata_ready", "left alone");
+
+    let r = app.call("POST", &format!("/api/v1/ingestion/jobs/{lost}/retry"), Some(&token), &[], None);
+    assert_eq!(r.status, 202, "{:?}", r.json());
+    app.step_metadata();
+    app.step_all_stages();
+    assert_eq!(app.job(&token, &lost)["status"], "ready");
+}
+
 /// The identity header is the gateway's alone: a caller's copy never reaches a function, on a
 /// public route (forwarded without authentication) nor on a seller route (where the gateway
 /// sets its own). Checked on what the gateway forwards, so deleting the strip fails it.

@@ -183,7 +183,8 @@ async fn start_followers(sql: &impl Sql, queue: &impl Queue, msg: &StageMessage)
 /// Dead letter of a caption or tagging message: the stage is marked failed
 /// (`retries_exhausted`) instead of vanishing, the caption stage's followers still start (the
 /// thumbnails without a price badge), and the job completes with what the other stages made.
-/// A storage fault here is retried, so the dead letter is not lost.
+/// A storage fault here is retried (up to the dead-letter queue's own retries); a job whose dead
+/// letter never reached the database is ended by the stalled-job sweep ([`crate::maintenance`]).
 pub async fn dead_letter<S: Sql, Q: Queue, Y: System>(
     d: &AnalysisDeps<'_, S, Q, Y>,
     which: Which,

@@ -112,7 +112,8 @@ pub async fn retry_job(
             }
             if let Err(undo_failed) = sql.batch(undo).await {
                 // Both the queue and the database are failing: the job waits with pending stages
-                // and no message. Said loudly; the stalled-job sweep is the follow-up.
+                // and no message. Said loudly; the stalled-job sweep
+                // (`maintenance::fail_stalled`) ends it an hour later, and it can be retried then.
                 return Err(ApiError::internal(format!("retry send failed ({e}) and its undo too ({undo_failed})")));
             }
             return Err(e.into());

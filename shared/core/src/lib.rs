@@ -8,6 +8,7 @@ pub mod api;
 pub mod breaker;
 pub mod catalog;
 pub mod config;
+pub mod covers;
 pub mod error;
 pub mod ids;
 pub mod ingest;

@@ -91,6 +91,7 @@ pub enum RouteId {
     GetJob,
     RetryJob,
     GetJobCover,
+    PutJobCover,
     Trends,
     Media,
     Drain,
@@ -100,6 +101,8 @@ pub enum RouteId {
 
 /// Bodies of JSON API calls.
 pub const JSON_BODY: usize = 16 * 1024;
+/// Uploaded images: the thumbnailer's input limit (`linkhub_imaging::Limits::max_input`).
+pub const IMAGE_BODY: usize = 10 * 1024 * 1024;
 
 pub struct Route {
     pub id: RouteId,
@@ -153,6 +156,8 @@ pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
         // A retry re-runs TikTok calls: limited as submissions are.
         route!(RetryJob, POST "/api/v1/ingestion/jobs/{id}/retry", Seller, 0, SubmitPerSellerAndClient, NoStore, Ingest, __path_retry_job),
         route!(GetJobCover, GET "/api/v1/ingestion/jobs/{id}/cover", Seller, 0, None, Private, Ingest, __path_get_cover),
+        // A new cover re-runs the thumbnail stage: limited as submissions are.
+        route!(PutJobCover, PUT "/api/v1/ingestion/jobs/{id}/cover", Seller, IMAGE_BODY, SubmitPerSellerAndClient, NoStore, Ingest, __path_put_cover),
         route!(Trends, GET "/api/v1/analytics/trends", Seller, 0, None, NoStore, Gateway, __path_trends),
         route!(Media, GET "/media/{seller}/{job}/{file}", Public, 0, None, Handler, Media, __path_media),
         route!(Drain, POST "/internal/drain", Internal, 0, None, NoStore, Drain, __path_drain),

@@ -149,3 +149,60 @@ fn a_thumbnail_message_for_another_seller_touches_nothing() {
     assert_eq!(app.job(&owner, &job)["stages"]["thumbnail"]["state"], "pending");
     assert_eq!(count_rows(&app, &job), 0);
 }
+
+/// A seller replaces TikTok's cover with a photo of their own: checked from its header, stored
+/// where the copy was, and the thumbnails are made again from it; the job is ready again with
+/// renditions of the new image. Refusals name what is wrong and change nothing.
+#[test]
+fn an_uploaded_cover_replaces_the_copied_one_and_the_thumbnails_follow() {
+    let app = TestApp::new();
+    let (token, job) = ready_job(&app, "upload", SERUM);
+    let before = app.job(&token, &job);
+    let old_thumbs = before["draft"]["thumbnails"].clone();
+    assert!(old_thumbs.as_array().is_some_and(|t| !t.is_empty()));
+    let photo =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/photos/cover-1080x1920.jpg")).unwrap();
+    let path = format!("/api/v1/ingestion/jobs/{job}/cover");
+    let put = |ctype: &str, body: Vec<u8>, token: &str| {
+        app.call_raw("PUT", &path, Some(token), &[("content-type", ctype)], body)
+    };
+
+    let r = put("image/png", photo.clone(), &token);
+    assert_eq!((r.status, r.code().as_str()), (415, "unsupported_image"), "declared type must match");
+    let r = put("image/jpeg", b"GIF89a not an image".to_vec(), &token);
+    assert_eq!((r.status, r.code().as_str()), (415, "unsupported_image"));
+    let mut huge = photo.clone();
+    // The SOF0 frame header of this baseline JPEG: height and width follow its length and precision.
+    let sof = huge.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+    huge[sof + 5..sof + 9].copy_from_slice(&[0x20, 0x00, 0x20, 0x00]); // 8192×8192
+    let r = put("image/jpeg", huge, &token);
+    assert_eq!((r.status, r.code().as_str()), (422, "image_too_large"));
+    let intruder = app.signup("intruder_upload");
+    assert_eq!(put("image/jpeg", photo.clone(), &intruder).status, 404, "another seller's job");
+    assert_eq!(app.job(&token, &job)["video"]["cover"]["bytes"], before["video"]["cover"]["bytes"], "unchanged");
+
+    let r = put("image/jpeg", photo.clone(), &token);
+    assert_eq!(r.status, 202, "{:?}", r.json());
+    assert_eq!(r.json()["status"], "metadata_ready", "thumbnails being made again");
+    assert_eq!(r.json()["video"]["cover"]["width"], 1080);
+    let cover = app.get(&format!("/api/v1/ingestion/jobs/{job}/cover"), Some(&token));
+    assert_eq!(cover.body, photo, "the uploaded bytes are the cover");
+    let stepped = app.step_thumbnail();
+    assert_eq!(stepped.len(), 1, "one thumbnail message");
+    assert_eq!(stepped[0].1, StageOutcome::Done);
+    let after = app.job(&token, &job);
+    assert_eq!(after["status"], "ready", "{after:#}");
+    assert_eq!(after["draft"]["thumbnails"].as_array().unwrap().len(), 4);
+    assert_ne!(after["draft"]["thumbnails"], old_thumbs, "renditions of the new image (new sizes, new versioned URLs)");
+
+    // A job without a video yet cannot take a cover.
+    let queued = app.submit_job(&token, "https://www.tiktok.com/@glowbykemi/video/7301000000000000002");
+    let r = app.call_raw(
+        "PUT",
+        &format!("/api/v1/ingestion/jobs/{queued}/cover"),
+        Some(&token),
+        &[("content-type", "image/jpeg")],
+        photo,
+    );
+    assert_eq!((r.status, r.code().as_str()), (409, "job_has_no_video"));
+}

@@ -71,6 +71,21 @@ async fn dispatch<S: Sql, B: Blobs, Q: Queue, Y: System>(
                 crate::stages::retry::retry_job(d.sql, d.queue, d.sys, &seller, m.param("id"), &request_id).await?;
             Ok(json(status, &view))
         }
+        RouteId::PutJobCover => {
+            let (status, view) = crate::covers::replace(
+                d.sql,
+                d.blobs,
+                d.queue,
+                d.sys,
+                &seller,
+                m.param("id"),
+                header(req, "content-type").unwrap_or(""),
+                req.body(),
+                &request_id,
+            )
+            .await?;
+            Ok(json(status, &view))
+        }
         RouteId::GetJobCover => {
             let job =
                 jobs::find(d.sql, &seller, m.param("id")).await?.ok_or_else(|| ApiError::not_found("no such job"))?;

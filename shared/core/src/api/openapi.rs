@@ -77,6 +77,14 @@ fn get_job() {}
               (status = 404, body = ErrorBody)))]
 fn get_cover() {}
 
+#[utoipa::path(put, path = "/api/v1/ingestion/jobs/{id}/cover", tag = "ingestion", security(("bearer" = [])),
+    params(("id" = String, Path, description = "job id")),
+    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "a JPEG, PNG or WebP image, up to 10 MiB and 4096 px on a side; `Content-Type` must match it"),
+    responses((status = 202, body = JobView, description = "stored; the thumbnails are made again from it"),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "the job has no video yet"),
+              (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+fn put_cover() {}
+
 #[utoipa::path(post, path = "/api/v1/ingestion/jobs/{id}/retry", tag = "ingestion", security(("bearer" = [])),
     params(("id" = String, Path, description = "job id")),
     responses((status = 202, body = JobView, description = "the failed stages run again"),

@@ -87,6 +87,18 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Reply {
+        self.call_raw(method, path, token, headers, body.map(|v| v.to_string().into_bytes()).unwrap_or_default())
+    }
+
+    /// A request with any body (an image upload), through the gateway as `call` sends it.
+    pub fn call_raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Reply {
         let mut b = http::Request::builder().method(method).uri(path);
         if let Some(t) = token {
             b = b.header("authorization", format!("Bearer {t}"));
@@ -94,7 +106,7 @@ impl TestApp {
         for (k, v) in headers {
             b = b.header(*k, *v);
         }
-        let req = b.body(body.map(|v| v.to_string().into_bytes()).unwrap_or_default()).unwrap();
+        let req = b.body(body).unwrap();
         // As on Cloudflare, whose edge sets this header for every request.
         let client = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("cf-connecting-ip")).map(|(_, v)| *v);
         let deps = GatewayDeps { sql: &self.sql, kv: &self.kv, sys: &self.sys, cfg: &self.cfg, client };

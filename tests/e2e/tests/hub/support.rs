@@ -7,6 +7,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/tiktok");
+pub const PHOTOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/photos");
+
+/// A real JPEG grown to at least `size` bytes with APP15 metadata segments after its start
+/// marker, as camera files carry EXIF, XMP and previews: still one valid image.
+pub fn padded_jpeg(jpeg: &[u8], size: usize) -> Vec<u8> {
+    assert_eq!(&jpeg[..2], [0xFF, 0xD8], "a JPEG");
+    let mut out = jpeg[..2].to_vec();
+    while out.len() + jpeg.len() < size {
+        let payload = 65_000usize;
+        out.extend_from_slice(&[0xFF, 0xEF]);
+        out.extend_from_slice(&u16::try_from(payload + 2).unwrap().to_be_bytes());
+        out.extend(std::iter::repeat_n(b'x', payload));
+    }
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
 
 pub struct Hub {
     pub base: String,
@@ -71,7 +87,7 @@ impl Hub {
             b = b.header(*k, *v);
         }
         let has_body = body.is_some();
-        if has_body {
+        if has_body && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
             b = b.header("content-type", "application/json");
         }
         let req = b.body(body.unwrap_or_default()).unwrap();

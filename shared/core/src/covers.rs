@@ -1,0 +1,132 @@
+//! `PUT /api/v1/ingestion/jobs/{id}/cover`: the seller replaces the cover TikTok gave (often a
+//! blurred first frame) with a photo of their own. The image is checked from its header only
+//! (type sniffed and matching `Content-Type`, dimensions within the thumbnailer's decode limits),
+//! stored where the copied cover was, and the thumbnail stage runs again from it; the job is
+//! `ready` again once the new renditions are made. The full decode, with its allocation limits,
+//! stays in the thumbnailer.
+
+use crate::accounts::SellerId;
+use crate::error::{ApiError, ApiResult};
+use crate::jobs::{self, JobView, status};
+use crate::ports::{Blobs, Queue, Sql, Stmt, System, Topic};
+use crate::stages::StageMessage;
+use crate::stages::state::{self, Stage};
+use http::StatusCode;
+use linkhub_imaging::Limits;
+
+fn unsupported(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_image", message)
+}
+
+/// The sniffed type and file extension of an accepted image, or why it is refused.
+pub fn check_image(declared: &str, body: &[u8]) -> ApiResult<(&'static str, &'static str, u32, u32)> {
+    let limits = Limits::default();
+    if body.is_empty() {
+        return Err(ApiError::bad_request("empty_body", "send the image as the request body"));
+    }
+    let (sniffed, ext) = match imagesize::image_type(body) {
+        Ok(imagesize::ImageType::Jpeg) => ("image/jpeg", "jpg"),
+        Ok(imagesize::ImageType::Png) => ("image/png", "png"),
+        Ok(imagesize::ImageType::Webp) => ("image/webp", "webp"),
+        _ => return Err(unsupported("the cover must be a JPEG, PNG or WebP image")),
+    };
+    let declared = declared.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if declared != sniffed {
+        return Err(unsupported(format!("Content-Type is '{declared}' but the body is {sniffed}")));
+    }
+    let size = imagesize::blob_size(body).map_err(|_| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "image_invalid", "the image header is unreadable")
+    })?;
+    let (w, h) = (u32::try_from(size.width).unwrap_or(u32::MAX), u32::try_from(size.height).unwrap_or(u32::MAX));
+    if w == 0
+        || h == 0
+        || w > limits.max_width
+        || h > limits.max_height
+        || u64::from(w) * u64::from(h) > limits.max_pixels
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "image_too_large",
+            format!(
+                "the image is {w}×{h}; at most {}×{} and {} pixels",
+                limits.max_width, limits.max_height, limits.max_pixels
+            ),
+        ));
+    }
+    Ok((sniffed, ext, w, h))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn replace(
+    sql: &impl Sql,
+    blobs: &impl Blobs,
+    queue: &impl Queue,
+    sys: &impl System,
+    seller: &SellerId,
+    job_id: &str,
+    content_type: &str,
+    body: &[u8],
+    request_id: &str,
+) -> ApiResult<(StatusCode, JobView)> {
+    let job = jobs::find(sql, seller, job_id).await?.ok_or_else(|| ApiError::not_found("no such job"))?;
+    if job.status != status::READY && job.status != status::METADATA_READY {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "job_has_no_video",
+            format!("the job is {}; a cover can be replaced once its video is known", job.status),
+        ));
+    }
+    let (content_type, ext, width, height) = check_image(content_type, body)?;
+    let key = format!("sellers/{}/jobs/{job_id}/cover.{ext}", seller.0);
+    blobs.put(&key, body, content_type).await?;
+    if let Some(old) = job.cover_key.as_deref().filter(|old| *old != key) {
+        // The copied cover under another extension; a leftover object would only cost storage.
+        let _ = blobs.delete(old).await;
+    }
+    let now = sys.now_ms();
+    let changed = sql
+        .batch(vec![
+            Stmt::new(
+                "UPDATE videos SET cover_key = ?, cover_content_type = ?, cover_bytes = ?, cover_width = ?, \
+                 cover_height = ?, cover_source_url = NULL WHERE job_id = ? AND seller_id = ?",
+            )
+            .bind(key.as_str())
+            .bind(content_type)
+            .bind(i64::try_from(body.len()).unwrap_or(i64::MAX))
+            .bind(i64::from(width))
+            .bind(i64::from(height))
+            .bind(job_id)
+            .bind(&seller.0),
+            // A finished thumbnail stage runs again; a pending one will read the new cover.
+            Stmt::new(
+                "UPDATE job_stages SET state = ?, attempts = 0, last_error = NULL, updated_at = ? \
+                 WHERE job_id = ? AND seller_id = ? AND stage = ? AND state IN (?, ?)",
+            )
+            .bind(state::PENDING)
+            .bind(now)
+            .bind(job_id)
+            .bind(&seller.0)
+            .bind(Stage::Thumbnail.name())
+            .bind(state::DONE)
+            .bind(state::FAILED),
+            Stmt::new("UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND seller_id = ? AND status = ?")
+                .bind(status::METADATA_READY)
+                .bind(now)
+                .bind(job_id)
+                .bind(&seller.0)
+                .bind(status::READY),
+        ])
+        .await?;
+    if changed.get(1).copied().unwrap_or(0) > 0 {
+        let msg = StageMessage::new(job_id, seller, request_id).to_json()?;
+        if let Err(e) = queue.send(Topic::Thumbnail, &msg).await {
+            // The stage waits without a message: put it back to failed so a retry re-runs it.
+            let reason = "the thumbnails could not be queued; retry the job";
+            sql.batch(vec![state::settle(job_id, &seller.0, Stage::Thumbnail, state::FAILED, Some(reason), now)])
+                .await?;
+            crate::stages::complete(sql, sys, job_id, &seller.0).await?;
+            return Err(e.into());
+        }
+    }
+    Ok((StatusCode::ACCEPTED, jobs::get(sql, seller, job_id).await?))
+}

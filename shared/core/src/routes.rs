@@ -319,8 +319,14 @@ mod tests {
     }
 
     #[test]
+    fn image_uploads_take_what_the_thumbnailer_decodes() {
+        assert_eq!(IMAGE_BODY, linkhub_imaging::Limits::default().max_input);
+        assert_eq!(body_limit(&Method::PUT, "/api/v1/ingestion/jobs/job_1/cover"), IMAGE_BODY);
+    }
+
+    #[test]
     fn preflight_methods_and_prefixes_come_from_the_table() {
-        assert_eq!(methods(), "GET, POST, DELETE, OPTIONS");
+        assert_eq!(methods(), "GET, POST, DELETE, PUT, OPTIONS");
         assert_eq!(prefixes(), vec!["/healthz", "/api/", "/media/", "/internal/"]);
     }
 }

@@ -25,7 +25,8 @@ WASI_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub
 # clippy`). CLIPPY_ARGS is how cargo-clippy hands `-- -D warnings` to clippy-driver. The release
 # wasm builds clear it (scripts/build-*.sh): a lint driver is not what ships.
 LINTED = export RUSTC_WORKSPACE_WRAPPER="$$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver)" \
-	CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__;
+	CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__; \
+	[ -x "$$RUSTC_WORKSPACE_WRAPPER" ] || { echo "clippy-driver not found (rustup component add clippy)" >&2; exit 1; };
 
 # `make dev` builds the Workers in the `wasm-dev` profile (no LTO, incremental), so a one-line
 # change is rebuilt in seconds; `make test` and deployments use release.
@@ -33,7 +34,7 @@ dev: setup build-dev
 	bash scripts/dev.sh
 
 build-dev:
-	cargo build -p linkhub-sandbox
+	$(LINTED) cargo build -p linkhub-sandbox
 	WORKER_PROFILE=wasm-dev bash scripts/build-workers.sh
 
 # The Spin build in the test host (no Spin install needed); `spin build && spin up` with Spin 4.
@@ -46,11 +47,13 @@ spin-up: setup build
 test: setup fmt unit eval build-all e2e sizes
 
 # What `make test` builds: the Workers and Spin components (release wasm), and beside them clippy
-# on both wasm targets. Clippy's check builds take another cargo lock (target/*/debug, not
-# target/*/release), so they fill the core the single-threaded LTO links leave idle.
+# on both wasm targets, which fills the core the single-threaded LTO links leave idle. Clippy's
+# check builds hold target/debug's cargo lock (their build scripts and proc macros), the release
+# builds target/release's; the native steps that need target/debug run before and after.
 build-all:
-	mkdir -p target; $(MAKE) -s lint-wasm > target/lint-wasm.log 2>&1 & lint=$$!; \
-	$(MAKE) build; status=$$?; \
+	$(LINTED) cargo build -q -p linkhub-sandbox
+	$(LINTED) $(MAKE) -s lint-wasm > target/lint-wasm.log 2>&1 & lint=$$!; \
+	bash scripts/build-workers.sh && bash scripts/build-spin.sh; status=$$?; \
 	wait $$lint || { cat target/lint-wasm.log; exit 1; }; exit $$status
 
 setup:

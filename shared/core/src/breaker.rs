@@ -11,8 +11,9 @@
 //!   answering, not failing.
 //!
 //! The open state and the consecutive count are shared through KV ([`KEY`]), so every isolate
-//! and every Spin instance backs off together. KV is read once per stage message and written only
-//! when the state changes (Workers KV allows one write per second per key; a write refused then
+//! and every Spin instance backs off together (Workers KV takes up to a minute to reach other
+//! locations, so far-away isolates may make a few more calls). KV is read once per stage message,
+//! and again before a write; it is written only when the state changes (Workers KV allows one write per second per key; a write refused then
 //! is dropped, the next failure writes again). The ratio rule counts within one isolate (a Spin
 //! instance serves one request, so there only the consecutive rule applies). A KV fault never
 //! stops a call: the breaker is advice, the stage's own retries are the guarantee.
@@ -124,7 +125,9 @@ impl<'a, K: Kv, Y: System> Breaker<'a, K, Y> {
         Gate::Probe
     }
 
-    /// Counts one call's result, opening or closing the breaker when it should.
+    /// Counts one call's result, opening or closing the breaker when it should. Before a write
+    /// the shared state is read again, so a run that started before another isolate opened the
+    /// breaker does not close it or lower its count with what it read earlier.
     pub async fn record(&self, failed: bool) {
         let now = self.sys.now_ms();
         let (calls, fails) = WINDOW.with(|w| {
@@ -134,21 +137,27 @@ impl<'a, K: Kv, Y: System> Breaker<'a, K, Y> {
             w.set(next);
             (next.1, next.2)
         });
-        let s = *self.state.borrow();
-        let open = Shared { failures: 0, open_until: now + OPEN_MS, probe_until: 0 };
+        let probing = self.probing.replace(false);
+        if !failed && !probing && *self.state.borrow() == Shared::default() {
+            return; // closed and staying closed: no KV traffic
+        }
+        let current = self.load().await;
+        if current.open_until > now {
+            *self.state.borrow_mut() = current;
+            return; // opened meanwhile, by this run or another: it stays open
+        }
         if failed {
-            let failures = s.failures + 1;
-            let by_ratio = calls >= MIN_CALLS && fails * 2 >= calls;
-            if self.probing.get() || failures >= CONSECUTIVE || by_ratio {
-                self.probing.set(false);
+            let failures = current.failures + 1;
+            if probing || failures >= CONSECUTIVE || (calls >= MIN_CALLS && fails * 2 >= calls) {
                 WINDOW.with(|w| w.set((now, 0, 0)));
-                self.store(open).await;
+                self.store(Shared { failures: 0, open_until: now + OPEN_MS, probe_until: 0 }).await;
             } else {
-                self.store(Shared { failures, ..s }).await;
+                self.store(Shared { failures, ..current }).await;
             }
-        } else if s != Shared::default() && s.open_until <= now {
-            self.probing.set(false);
+        } else if probing || (current.open_until == 0 && current.failures > 0) {
             self.store(Shared::default()).await;
+        } else {
+            *self.state.borrow_mut() = current;
         }
     }
 }

@@ -7,6 +7,7 @@
 
 use crate::accounts::SellerId;
 use crate::error::{ApiError, ApiResult};
+use crate::ids::new_id;
 use crate::jobs::{self, JobView, status};
 use crate::ports::{Blobs, Queue, Sql, Stmt, System, Topic};
 use crate::stages::StageMessage;
@@ -77,18 +78,18 @@ pub async fn replace(
         ));
     }
     let (content_type, ext, width, height) = check_image(content_type, body)?;
-    let key = format!("sellers/{}/jobs/{job_id}/cover.{ext}", seller.0);
-    blobs.put(&key, body, content_type).await?;
-    if let Some(old) = job.cover_key.as_deref().filter(|old| *old != key) {
-        // The copied cover under another extension; a leftover object would only cost storage.
-        let _ = blobs.delete(old).await;
-    }
     let now = sys.now_ms();
+    // A key of its own per upload: a thumbnail run still rendering the old cover can tell (its
+    // writes are guarded on the key), and the old object is deleted only once nothing points at it.
+    let key = format!("sellers/{}/jobs/{job_id}/cover-{}.{ext}", seller.0, new_id(sys, "up")?);
+    blobs.put(&key, body, content_type).await?;
+    let new_cover = "EXISTS (SELECT 1 FROM videos WHERE job_id = ? AND seller_id = ? AND cover_key = ?)";
     let changed = sql
         .batch(vec![
+            // Compare-and-swap on the cover this request saw: of two concurrent uploads one wins.
             Stmt::new(
                 "UPDATE videos SET cover_key = ?, cover_content_type = ?, cover_bytes = ?, cover_width = ?, \
-                 cover_height = ?, cover_source_url = NULL WHERE job_id = ? AND seller_id = ?",
+                 cover_height = ?, cover_source_url = NULL WHERE job_id = ? AND seller_id = ? AND cover_key IS ?",
             )
             .bind(key.as_str())
             .bind(content_type)
@@ -96,37 +97,57 @@ pub async fn replace(
             .bind(i64::from(width))
             .bind(i64::from(height))
             .bind(job_id)
-            .bind(&seller.0),
-            // A finished thumbnail stage runs again; a pending one will read the new cover.
-            Stmt::new(
+            .bind(&seller.0)
+            .bind(job.cover_key.clone()),
+            // The thumbnail stage runs again from the new cover, whatever it was doing.
+            Stmt::new(format!(
                 "UPDATE job_stages SET state = ?, attempts = 0, last_error = NULL, updated_at = ? \
-                 WHERE job_id = ? AND seller_id = ? AND stage = ? AND state IN (?, ?)",
-            )
+                 WHERE job_id = ? AND seller_id = ? AND stage = ? AND state IN (?, ?, ?) AND {new_cover}"
+            ))
             .bind(state::PENDING)
             .bind(now)
             .bind(job_id)
             .bind(&seller.0)
             .bind(Stage::Thumbnail.name())
+            .bind(state::PENDING)
             .bind(state::DONE)
-            .bind(state::FAILED),
-            Stmt::new("UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND seller_id = ? AND status = ?")
-                .bind(status::METADATA_READY)
-                .bind(now)
-                .bind(job_id)
-                .bind(&seller.0)
-                .bind(status::READY),
+            .bind(state::FAILED)
+            .bind(job_id)
+            .bind(&seller.0)
+            .bind(key.as_str()),
+            Stmt::new(format!(
+                "UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND seller_id = ? AND status = ? AND {new_cover}"
+            ))
+            .bind(status::METADATA_READY)
+            .bind(now)
+            .bind(job_id)
+            .bind(&seller.0)
+            .bind(status::READY)
+            .bind(job_id)
+            .bind(&seller.0)
+            .bind(key.as_str()),
         ])
         .await?;
-    if changed.get(1).copied().unwrap_or(0) > 0 {
-        let msg = StageMessage::new(job_id, seller, request_id).to_json()?;
-        if let Err(e) = queue.send(Topic::Thumbnail, &msg).await {
-            // The stage waits without a message: put it back to failed so a retry re-runs it.
-            let reason = "the thumbnails could not be queued; retry the job";
-            sql.batch(vec![state::settle(job_id, &seller.0, Stage::Thumbnail, state::FAILED, Some(reason), now)])
-                .await?;
-            crate::stages::complete(sql, sys, job_id, &seller.0).await?;
-            return Err(e.into());
-        }
+    if changed.first().copied().unwrap_or(0) == 0 {
+        let _ = blobs.delete(&key).await;
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "cover_changed",
+            "another upload replaced the cover at the same time; send yours again",
+        ));
+    }
+    if let Some(old) = job.cover_key.as_deref() {
+        // Nothing points at it any more; a leftover object would only cost storage.
+        let _ = blobs.delete(old).await;
+    }
+    let msg = StageMessage::new(job_id, seller, request_id).to_json()?;
+    if let Err(e) = queue.send(Topic::Thumbnail, &msg).await {
+        // The stage would wait without a message: failed, so the job completes and a retry
+        // re-runs it.
+        let reason = "the thumbnails could not be queued; retry the job";
+        sql.execute(state::settle(job_id, &seller.0, Stage::Thumbnail, state::FAILED, Some(reason), now)).await?;
+        crate::stages::complete(sql, sys, job_id, &seller.0).await?;
+        return Err(e.into());
     }
     Ok((StatusCode::ACCEPTED, jobs::get(sql, seller, job_id).await?))
 }

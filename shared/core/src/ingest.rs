@@ -7,8 +7,8 @@ use crate::jobs::{self, JobView, status};
 use crate::ports::{Queue, Sql, Stmt, System, Topic};
 use crate::repo::opt;
 use crate::stages::StageMessage;
-use crate::stages::retry;
-use crate::stages::state::{self, Stage};
+use crate::stages::state;
+use crate::stages::{metadata, retry};
 use crate::tiktok::{MAX_URL_LEN, TikTokLink};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -146,7 +146,8 @@ pub async fn submit_idempotent(
     let out = match submit_body(sql, queue, sys, seller, body, request_id).await {
         Ok(out) => out,
         Err(e) => {
-            // Nothing was created: let the client try the same key again.
+            // No answer to replay (a job whose enqueue failed is kept, failed, and the same
+            // link re-sends it): let the client try the same key again.
             let _ = sql.execute(release).await;
             return Err(e);
         }
@@ -245,22 +246,8 @@ pub async fn submit(
         // Without its message the job would never move. It is not deleted: a concurrent
         // submission of the same link may already have been answered with it. It fails with a
         // reason, and submitting again (or the retry route) re-sends it.
-        let mut stmts = vec![
-            Stmt::new(
-                "UPDATE jobs SET status = ?, error_code = ?, error_message = ?, updated_at = ? \
-                 WHERE id = ? AND seller_id = ? AND status = ?",
-            )
-            .bind(status::FAILED)
-            .bind(ENQUEUE_FAILED)
-            .bind("the job could not be queued; submit the link again or retry the job")
-            .bind(now)
-            .bind(&job_id)
-            .bind(&seller.0)
-            .bind(status::QUEUED),
-            state::settle(&job_id, &seller.0, Stage::Metadata, state::FAILED, Some(ENQUEUE_FAILED), now),
-        ];
-        stmts.extend(state::skip_after_metadata(&job_id, &seller.0, now));
-        sql.batch(stmts).await?;
+        let message = "the job could not be queued; submit the link again or retry the job";
+        metadata::fail_job(sql, sys, seller, &job_id, ENQUEUE_FAILED, message).await?;
         return Err(e.into());
     }
     let view = jobs::get(sql, seller, &job_id).await?;

@@ -135,7 +135,12 @@ impl JobRow {
     pub fn view(self, stages: &[StageRow]) -> JobView {
         let cover = match (self.cover_key, self.cover_content_type, self.cover_bytes) {
             (Some(key), Some(content_type), Some(bytes)) => Some(CoverView {
-                url: format!("/api/v1/ingestion/jobs/{}/cover", self.id),
+                // Versioned by the object it names: a replaced cover is a new URL, not a cached old image.
+                url: format!(
+                    "/api/v1/ingestion/jobs/{}/cover?v={}",
+                    self.id,
+                    &crate::ids::sha256_hex(key.as_bytes())[..12]
+                ),
                 key,
                 content_type,
                 bytes,

@@ -11,7 +11,6 @@
 //! a job past it completes with what its other stages made), with the reason `stalled`, and the
 //! seller's retry route re-runs it.
 
-use crate::accounts::SellerId;
 use crate::ingest::IDEMPOTENCY_KEEP_MS;
 use crate::jobs::status;
 use crate::ports::{PortError, Sql, Stmt, System};
@@ -77,18 +76,65 @@ pub async fn fail_stalled(sql: &impl Sql, sys: &impl System) -> Result<u64, Port
     )
     .await
     .map_err(|e| PortError::unavailable(e.cause.unwrap_or(e.message)))?;
+    // Every write is guarded on the job still being silent: a stage that starts between the
+    // select and the write is not failed under it. (This sweep's own writes carry `now` and do
+    // not count.) Binds: job id, cutoff, now.
+    let silent =
+        "NOT EXISTS (SELECT 1 FROM job_stages s WHERE s.job_id = ? AND s.updated_at >= ? AND s.updated_at < ?)";
     let mut ended = 0;
     for job in jobs {
-        let message = "the job stopped moving (its messages were lost); retry it";
+        let message = "the job stopped moving for an hour (its messages were lost); retry it";
         if job.status == status::QUEUED {
-            crate::stages::metadata::fail_job(sql, sys, &SellerId(job.seller_id), &job.id, STALLED, message).await?;
+            let failed = sql
+                .execute(
+                    Stmt::new(format!(
+                        "UPDATE jobs SET status = ?, error_code = ?, error_message = ?, updated_at = ? \
+                         WHERE id = ? AND seller_id = ? AND status = ? AND updated_at < ? AND {silent}"
+                    ))
+                    .bind(status::FAILED)
+                    .bind(STALLED)
+                    .bind(message)
+                    .bind(now)
+                    .bind(&job.id)
+                    .bind(&job.seller_id)
+                    .bind(status::QUEUED)
+                    .bind(cutoff)
+                    .bind(&job.id)
+                    .bind(cutoff)
+                    .bind(now),
+                )
+                .await?;
+            if failed == 0 {
+                continue;
+            }
+            let mut stmts =
+                vec![state::settle(&job.id, &job.seller_id, Stage::Metadata, state::FAILED, Some(STALLED), now)];
+            stmts.extend(state::skip_after_metadata(&job.id, &job.seller_id, now));
+            sql.batch(stmts).await?;
         } else {
             let settle: Vec<Stmt> = [Stage::Caption, Stage::Tagging, Stage::Thumbnail]
                 .into_iter()
-                .map(|s| state::settle(&job.id, &job.seller_id, s, state::FAILED, Some(STALLED), now))
+                .map(|stage| {
+                    Stmt::new(format!(
+                        "UPDATE job_stages SET state = ?, last_error = ?, updated_at = ? \
+                         WHERE job_id = ? AND seller_id = ? AND stage = ? AND state = ? AND {silent}"
+                    ))
+                    .bind(state::FAILED)
+                    .bind(STALLED)
+                    .bind(now)
+                    .bind(&job.id)
+                    .bind(&job.seller_id)
+                    .bind(stage.name())
+                    .bind(state::PENDING)
+                    .bind(&job.id)
+                    .bind(cutoff)
+                    .bind(now)
+                })
                 .collect();
             sql.batch(settle).await?;
-            crate::stages::complete(sql, sys, &job.id, &job.seller_id).await?;
+            if !crate::stages::complete(sql, sys, &job.id, &job.seller_id).await? {
+                continue;
+            }
         }
         ended += 1;
     }

@@ -206,3 +206,91 @@ fn an_uploaded_cover_replaces_the_copied_one_and_the_thumbnails_follow() {
     );
     assert_eq!((r.status, r.code().as_str()), (409, "job_has_no_video"));
 }
+
+/// The main reason to upload: TikTok's cover could not be read (here truncated), the thumbnail
+/// stage failed, and a photo of the seller's own gives the product its images.
+#[test]
+fn an_upload_fixes_a_cover_the_thumbnailer_could_not_read() {
+    let app = TestApp::new();
+    let (token, job) = ready_job(&app, "fixcover", "https://www.tiktok.com/@e2e.shop/video/7301000000000000009");
+    let before = app.job(&token, &job);
+    assert_eq!(
+        (before["status"].as_str(), before["stages"]["thumbnail"]["state"].as_str()),
+        (Some("ready"), Some("failed"))
+    );
+    let photo =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/photos/cover-720x1280.jpg")).unwrap();
+    let path = format!("/api/v1/ingestion/jobs/{job}/cover");
+    let r = app.call_raw("PUT", &path, Some(&token), &[("content-type", "image/jpeg")], photo);
+    assert_eq!(r.status, 202);
+    app.step_thumbnail();
+    let after = app.job(&token, &job);
+    assert_eq!(
+        (after["status"].as_str(), after["stages"]["thumbnail"]["state"].as_str()),
+        (Some("ready"), Some("done"))
+    );
+    assert_eq!(after["draft"]["thumbnails"].as_array().unwrap().len(), 4);
+    assert_ne!(after["video"]["cover"]["url"], before["video"]["cover"]["url"], "a new URL: no cached old cover");
+}
+
+/// Blobs that let a second upload land while the thumbnailer holds the first cover: the moment
+/// a render has read its cover, the seller sends another.
+struct UploadWhileRendering<'a> {
+    app: &'a TestApp,
+    upload: std::cell::RefCell<Option<Box<dyn Fn() -> u16 + 'a>>>,
+}
+
+impl Blobs for UploadWhileRendering<'_> {
+    async fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> Result<(), linkhub_core::ports::PortError> {
+        self.app.blobs.put(key, bytes, content_type).await
+    }
+    async fn get(&self, key: &str) -> Result<Option<linkhub_core::ports::Blob>, linkhub_core::ports::PortError> {
+        let got = self.app.blobs.get(key).await;
+        if key.contains("/cover")
+            && let Some(upload) = self.upload.borrow_mut().take()
+        {
+            assert_eq!(upload(), 202, "the second upload");
+        }
+        got
+    }
+    async fn delete(&self, key: &str) -> Result<(), linkhub_core::ports::PortError> {
+        self.app.blobs.delete(key).await
+    }
+}
+
+/// A render of a cover that was replaced while it ran keeps nothing (its rows and its stage
+/// change are guarded on the cover it read); the upload's own message renders the new one.
+/// Before the guard, the stale render settled the stage and the newer message found it done.
+#[test]
+fn a_cover_replaced_while_the_thumbnailer_renders_the_old_one_is_the_one_rendered() {
+    use linkhub_core::stages::thumbnail::{self, ThumbnailDeps};
+    let app = TestApp::new();
+    let (token, job) = ready_job(&app, "race_cover", SERUM);
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/photos");
+    let (a, b) = (
+        std::fs::read(format!("{dir}/cover-1080x1920.jpg")).unwrap(),
+        std::fs::read(format!("{dir}/cover-720x1280.jpg")).unwrap(),
+    );
+    let path = format!("/api/v1/ingestion/jobs/{job}/cover");
+    assert_eq!(app.call_raw("PUT", &path, Some(&token), &[("content-type", "image/jpeg")], a).status, 202);
+    let first = app.queue.take(Topic::Thumbnail).pop().unwrap();
+    let blobs = UploadWhileRendering {
+        app: &app,
+        upload: std::cell::RefCell::new(Some(Box::new(|| {
+            app.call_raw("PUT", &path, Some(&token), &[("content-type", "image/jpeg")], b.clone()).status
+        }))),
+    };
+    let deps = ThumbnailDeps { sql: &app.sql, blobs: &blobs, sys: &app.sys, cfg: &app.cfg };
+    assert_eq!(block_on(thumbnail::process(&deps, &first)), StageOutcome::Done);
+    let mid = app.job(&token, &job);
+    assert_eq!(
+        (mid["status"].as_str(), mid["stages"]["thumbnail"]["state"].as_str()),
+        (Some("metadata_ready"), Some("pending")),
+        "the stale render kept nothing: {mid:#}"
+    );
+    assert_eq!(mid["video"]["cover"]["width"], 720, "the second upload is the cover");
+    let stepped = app.step_thumbnail();
+    assert_eq!(stepped.len(), 1, "the second upload's message");
+    let done = app.job(&token, &job);
+    assert_eq!((done["status"].as_str(), done["stages"]["thumbnail"]["state"].as_str()), (Some("ready"), Some("done")));
+}

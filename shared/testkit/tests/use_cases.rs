@@ -449,7 +449,8 @@ fn tiktok_failing_opens_the_breaker_and_postpones_stages_without_spending_attemp
     for _ in 0..breaker::CONSECUTIVE {
         assert!(matches!(app.process_metadata(&broken_msg), StageOutcome::RetryAfter(_)));
     }
-    assert!(block_on(app.kv.get(breaker::KEY)).unwrap().is_some(), "open, and shared");
+    let state: Value = serde_json::from_slice(&block_on(app.kv.get(breaker::KEY)).unwrap().unwrap()).unwrap();
+    assert_eq!(state["open_until"], T0 + breaker::OPEN_MS, "open, and shared through KV");
 
     let fine = app.submit_job(&token, VIDEO);
     let fine_msg = app.queue.take(Topic::Metadata).pop().unwrap();
@@ -460,6 +461,11 @@ fn tiktok_failing_opens_the_breaker_and_postpones_stages_without_spending_attemp
     assert!((1..=30).contains(&postponed[0].1), "delayed until the breaker may close: {}", postponed[0].1);
     let v = app.job(&token, &fine);
     assert_eq!((v["status"].as_str(), v["stages"]["metadata"]["attempts"].as_i64()), (Some("queued"), Some(0)));
+    let why = v["stages"]["metadata"]["last_error"].as_str().unwrap();
+    assert!(
+        why.contains("circuit breaker postponed"),
+        "the seller sees why it waits (and the job counts as moving): {why}"
+    );
 
     // After the open period the next caller probes; TikTok still failing opens it again.
     app.sys.advance_ms(breaker::OPEN_MS + 1);

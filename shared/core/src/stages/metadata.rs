@@ -63,6 +63,9 @@ pub async fn process<S: Sql, B: Blobs, Q: Queue, H: Http, K: Kv, Y: System>(
     // attempts nor the platform's delivery count are spent while the breaker is open.
     let breaker = Breaker::new(d.kv, d.sys);
     if let Gate::Open { retry_after } = breaker.gate().await {
+        // Shown on the stage, and the job counts as moving (the stalled-job sweep leaves it).
+        let reason = format!("TikTok is failing; the circuit breaker postponed this stage {retry_after}s");
+        let _ = d.sql.execute(state::record_fault(&job.id, &seller.0, Stage::Metadata, &reason, d.sys.now_ms())).await;
         return match d.queue.send_after(Topic::Metadata, body, retry_after).await {
             Ok(()) => {
                 log.warn(d.sys, &format!("TikTok circuit open; postponed {retry_after}s"), "");

@@ -78,23 +78,57 @@ pub async fn process<S: Sql, B: Blobs, Y: System>(d: &ThumbnailDeps<'_, S, B, Y>
             Some(key) => render(d.blobs, key, &overlay(row.analysis.as_deref())).await,
             None => Err(Failure::Permanent("cover_missing", "the video has no cover image".into())),
         };
+        let cover = row.cover_key.as_deref().unwrap_or("");
         let stored = match rendered {
-            Ok(thumbs) => store(sql, d.blobs, sys, &msg, &thumbs).await,
+            Ok(thumbs) => store(sql, d.blobs, sys, &msg, cover, &thumbs).await,
             Err(Failure::Transient(e)) => return fault(d, &log, &msg, attempt, &e).await,
             Err(Failure::Permanent(code, message)) => {
                 log.warn(sys, "thumbnails failed for good", &format!("{code}: {message}"));
-                if let Err(e) = fail(sql, sys, &msg.job_id, &msg.seller_id, code).await {
-                    return retry(&log, sys, cfg, attempt, &e);
+                let settle = settle_if_cover(&msg, cover, state::FAILED, Some(code), sys.now_ms());
+                match sql.execute(settle).await {
+                    Ok(0) => return replaced(&log, sys),
+                    Ok(_) => {}
+                    Err(e) => return retry(&log, sys, cfg, attempt, &e),
                 }
                 return finish(sql, sys, cfg, &log, &msg, StageOutcome::Failed { code: code.to_owned() }).await;
             }
         };
-        if let Err(e) = stored {
-            return fault(d, &log, &msg, attempt, &e).await;
+        match stored {
+            Ok(false) => return replaced(&log, sys),
+            Ok(true) => {}
+            Err(e) => return fault(d, &log, &msg, attempt, &e).await,
         }
     }
     finish(sql, sys, cfg, &log, &msg, StageOutcome::Done).await
 }
+
+/// The cover was replaced (an upload) while this run rendered the old one: nothing of it is kept,
+/// and the upload's own message renders the new cover.
+fn replaced(log: &LogCtx, sys: &impl System) -> StageOutcome {
+    log.info(sys, "the cover was replaced while rendering; the newer message renders it");
+    StageOutcome::Done
+}
+
+/// Settles the pending stage only while `cover` is still the job's cover.
+fn settle_if_cover(msg: &StageMessage, cover: &str, to: &str, error: Option<&str>, now: i64) -> Stmt {
+    Stmt::new(format!(
+        "UPDATE job_stages SET state = ?, last_error = ?, updated_at = ? \
+         WHERE job_id = ? AND seller_id = ? AND stage = ? AND state = ? AND {COVER_IS}"
+    ))
+    .bind(to)
+    .bind(error)
+    .bind(now)
+    .bind(&msg.job_id)
+    .bind(&msg.seller_id)
+    .bind(Stage::Thumbnail.name())
+    .bind(state::PENDING)
+    .bind(&msg.job_id)
+    .bind(&msg.seller_id)
+    .bind(cover)
+}
+
+/// Binds: job id, seller id, cover key.
+const COVER_IS: &str = "EXISTS (SELECT 1 FROM videos WHERE job_id = ? AND seller_id = ? AND cover_key = ?)";
 
 /// A transient fault: recorded on the stage, retried with backoff.
 async fn fault<S: Sql, B, Y: System>(
@@ -134,25 +168,29 @@ async fn render(blobs: &impl Blobs, cover_key: &str, overlay: &Overlay) -> Resul
     render_all(&decoded.image, JPEG_QUALITY, overlay).map_err(|e| Failure::Permanent("thumbnail_render_failed", e))
 }
 
+/// Writes the renditions and their rows and settles the stage, unless the cover was replaced
+/// meanwhile (false: nothing recorded).
 async fn store(
     sql: &impl Sql,
     blobs: &impl Blobs,
     sys: &impl System,
     msg: &StageMessage,
+    cover: &str,
     thumbs: &[Thumbnail],
-) -> Result<(), PortError> {
+) -> Result<bool, PortError> {
     let now = sys.now_ms();
     let mut stmts = Vec::with_capacity(thumbs.len() + 1);
     for t in thumbs {
         let key = object_key(&msg.seller_id, &msg.job_id, t);
         blobs.put(&key, &t.bytes, t.format.content_type()).await?;
         stmts.push(
-            Stmt::new(
+            Stmt::new(format!(
                 "INSERT INTO thumbnails (job_id, seller_id, name, format, object_key, content_type, width, height, \
-                 bytes, etag, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, name, format) \
+                 bytes, etag, created_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE {COVER_IS} \
+                 ON CONFLICT (job_id, name, format) \
                  DO UPDATE SET object_key = excluded.object_key, content_type = excluded.content_type, \
-                 width = excluded.width, height = excluded.height, bytes = excluded.bytes, etag = excluded.etag",
-            )
+                 width = excluded.width, height = excluded.height, bytes = excluded.bytes, etag = excluded.etag"
+            ))
             .bind(&msg.job_id)
             .bind(&msg.seller_id)
             .bind(t.name)
@@ -163,12 +201,16 @@ async fn store(
             .bind(i64::from(t.height))
             .bind(i64::try_from(t.bytes.len()).unwrap_or(i64::MAX))
             .bind(etag(&t.bytes))
-            .bind(now),
+            .bind(now)
+            .bind(&msg.job_id)
+            .bind(&msg.seller_id)
+            .bind(cover),
         );
     }
     // Rows and the guarded stage change land together.
-    stmts.push(state::settle(&msg.job_id, &msg.seller_id, Stage::Thumbnail, state::DONE, None, now));
-    sql.batch(stmts).await.map(|_| ())
+    stmts.push(settle_if_cover(msg, cover, state::DONE, None, now));
+    let counts = sql.batch(stmts).await?;
+    Ok(counts.last().copied().unwrap_or(0) > 0)
 }
 
 fn format_name(t: &Thumbnail) -> &'static str {

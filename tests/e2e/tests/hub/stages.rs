@@ -218,7 +218,8 @@ fn a_three_megabyte_cover_upload_is_stored_and_rendered() {
     let hub = Hub::from_env();
     let (token, _) = hub.seller();
     let job = job_id(&hub.submit(&token, &video_url("7301000000000000001")).json());
-    hub.wait_job(&token, &job, Duration::from_secs(60), |j| j["status"] == "ready");
+    let before = hub.wait_job(&token, &job, Duration::from_secs(60), |j| j["status"] == "ready");
+    // Not TikTok's cover (720×1280): a 1080×1920 photo, so new renditions are new bytes.
     let photo = padded_jpeg(&std::fs::read(format!("{PHOTOS}/cover-1080x1920.jpg")).unwrap(), 3 * 1024 * 1024);
     assert!(photo.len() >= 3 * 1024 * 1024);
     let path = format!("/api/v1/ingestion/jobs/{job}/cover");
@@ -229,6 +230,12 @@ fn a_three_megabyte_cover_upload_is_stored_and_rendered() {
         j["status"] == "ready" && j["video"]["cover"]["bytes"].as_u64() == Some(len)
     });
     assert_eq!(done["stages"]["thumbnail"]["state"], "done", "{done:#}");
+    let urls = |j: &Value| -> Vec<String> {
+        let thumbs = j["draft"]["thumbnails"].as_array().unwrap();
+        thumbs.iter().flat_map(|t| t["formats"].as_array().unwrap().iter().map(|f| f["url"].to_string())).collect()
+    };
+    assert_eq!(urls(&done).len(), 8);
+    assert!(urls(&done).iter().all(|u| !urls(&before).contains(u)), "every rendition made again, from the new cover");
     assert_eq!(
         (done["video"]["cover"]["width"].as_u64(), done["video"]["cover"]["height"].as_u64()),
         (Some(1080), Some(1920))

@@ -13,6 +13,10 @@ WORKER_CRATES := --exclude linkhub-cloudflare --exclude linkhub-gateway --exclud
 # The Spin test host (wasmtime) is built, linted and tested on its own: unified with the rest of the
 # workspace it would change shared dependencies' features, and wasmtime would be built twice.
 HOST := linkhub-spin-host
+# The native selection of `make unit`. Every native cargo call of `make test` uses it: cargo
+# resolves features per selection, and `-p linkhub-cli` alone (other serde features) rebuilt
+# serde, the core and everything between (142 s of the eval step).
+NATIVE := --workspace --exclude $(HOST) $(WORKER_CRATES)
 WASI_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub-contract -p linkhub-spin $(SPIN_COMPONENTS) \
 	-p linkhub-contract-spin
 
@@ -51,9 +55,9 @@ test: setup fmt unit eval build-all e2e sizes
 # check builds hold target/debug's cargo lock (their build scripts and proc macros), the release
 # builds target/release's; the native steps that need target/debug run before and after.
 build-all:
-	$(LINTED) cargo build -q -p linkhub-sandbox
+	$(LINTED) cargo test $(NATIVE) --all-targets --no-run -q
 	$(LINTED) $(MAKE) -s lint-wasm > target/lint-wasm.log 2>&1 & lint=$$!; \
-	bash scripts/build-workers.sh && bash scripts/build-spin.sh; status=$$?; \
+	bash scripts/build-workers.sh && SPIN_CHECK_BIN=target/debug/linkhub-spin-check bash scripts/build-spin.sh; status=$$?; \
 	wait $$lint || { cat target/lint-wasm.log; exit 1; }; exit $$status
 
 setup:
@@ -81,14 +85,13 @@ lint-wasm:
 # Every native target is built linted (benches and examples too); then the tests run, doctests
 # included. The Spin test host's binary is built here too, for the e2e run.
 unit:
-	$(LINTED) cargo test --workspace --exclude $(HOST) $(WORKER_CRATES) --all-targets --no-run -q && \
-	cargo test --workspace --exclude linkhub-e2e --exclude $(HOST) $(WORKER_CRATES)
+	$(LINTED) cargo test $(NATIVE) --all-targets --no-run -q && cargo test $(NATIVE) --exclude linkhub-e2e
 	$(LINTED) cargo test -p $(HOST) --all-targets --no-run -q && cargo test -p $(HOST) && cargo build -p $(HOST)
 
 # The same scenarios on both platforms: workerd, then the Spin components in the test host.
 e2e:
-	$(LINTED) bash scripts/e2e.sh
-	$(LINTED) cargo build -p $(HOST) && bash scripts/e2e-spin.sh
+	$(LINTED) cargo test $(NATIVE) --all-targets --no-run -q && E2E_SELECTION="$(NATIVE)" bash scripts/e2e.sh
+	$(LINTED) cargo build -p $(HOST) && E2E_SELECTION="$(NATIVE)" bash scripts/e2e-spin.sh
 
 sizes:
 	bash scripts/wasm-sizes.sh
@@ -99,7 +102,7 @@ clean-state:
 
 # Caption analysis quality: the project's scorer on the dev set and our own fixtures, with floors.
 eval:
-	$(LINTED) bash scripts/eval-analysis.sh
+	$(LINTED) cargo test $(NATIVE) --all-targets --no-run -q && LINKHUB_BIN=target/debug/linkhub bash scripts/eval-analysis.sh
 
 # Speed figures (not part of `make test`): caption analysis natively and in V8 (Node's WASI).
 bench: bench-thumbnails

@@ -28,4 +28,4 @@ trap 'stop_spin_stack' EXIT
 start_spin_stack
 # Spin's ingest component may not call out, so the http contract suite runs on workerd only.
 CONTRACT_SUITES=sql,kv,blobs,queue LINKHUB_URL="http://127.0.0.1:$SPIN_PORT" SANDBOX_URL="http://127.0.0.1:$SPIN_SANDBOX_PORT" \
-  cargo test -p linkhub-e2e --quiet -- --test-threads=4
+  cargo test ${E2E_SELECTION:--p linkhub-e2e} --test hub --quiet -- --test-threads=4

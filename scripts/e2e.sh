@@ -13,4 +13,4 @@ trap 'stop_stack' EXIT
 start_stack
 if [ "${E2E_HOLD:-}" = 1 ]; then stack_log "holding the stack open (E2E_HOLD=1)"; sleep infinity; fi
 LINKHUB_URL="http://127.0.0.1:$HUB_PORT" SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT" \
-  cargo test -p linkhub-e2e --quiet -- --test-threads=4
+  cargo test ${E2E_SELECTION:--p linkhub-e2e} --test hub --quiet -- --test-threads=4

@@ -3,11 +3,12 @@
 # labelled regression fixtures (tests/analysis), and fails below the floors. Prints the score lines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build -q -p linkhub-cli
+# LINKHUB_BIN: a linkhub binary already built (make test builds it with the unit tests).
+if [ -z "${LINKHUB_BIN:-}" ]; then cargo build -q -p linkhub-cli; LINKHUB_BIN=target/debug/linkhub; fi
 EVAL=${EVAL_DIR:-../shared/eval}
 check() {
   local gold=$1 name=$2
-  ./target/debug/linkhub analyze --input "$gold" --output "target/analysis-$name.jsonl" 2>/dev/null
+  "$LINKHUB_BIN" analyze --input "$gold" --output "target/analysis-$name.jsonl" 2>/dev/null
   echo "== $name ($gold)"
   python3 "$EVAL/score.py" "$gold" "target/analysis-$name.jsonl"
   echo

@@ -55,7 +55,7 @@ test: setup fmt unit eval build-all e2e sizes
 # check builds hold target/debug's cargo lock (their build scripts and proc macros), the release
 # builds target/release's; the native steps that need target/debug run before and after.
 build-all:
-	$(LINTED) cargo test $(NATIVE) --all-targets --no-run -q
+	$(LINTED) cargo build $(NATIVE) --all-targets -q
 	$(LINTED) $(MAKE) -s lint-wasm > target/lint-wasm.log 2>&1 & lint=$$!; \
 	bash scripts/build-workers.sh && SPIN_CHECK_BIN=target/debug/linkhub-spin-check bash scripts/build-spin.sh; status=$$?; \
 	wait $$lint || { cat target/lint-wasm.log; exit 1; }; exit $$status
@@ -82,15 +82,15 @@ lint-wasm:
 	cargo clippy $(WASM_CRATES) --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy $(WASI_CRATES) --target wasm32-wasip2 -- -D warnings
 
-# Every native target is built linted (benches and examples too); then the tests run, doctests
-# included. The Spin test host's binary is built here too, for the e2e run.
+# Every native target is built linted (binaries, tests, benches and examples: `build --all-targets`
+# also makes the binaries later steps run); then the tests run, doctests included. The Spin test host's binary is built here too, for the e2e run.
 unit:
-	$(LINTED) cargo test $(NATIVE) --all-targets --no-run -q && cargo test $(NATIVE) --exclude linkhub-e2e
+	$(LINTED) cargo build $(NATIVE) --all-targets -q && cargo test $(NATIVE) --exclude linkhub-e2e
 	$(LINTED) cargo test -p $(HOST) --all-targets --no-run -q && cargo test -p $(HOST) && cargo build -p $(HOST)
 
 # The same scenarios on both platforms: workerd, then the Spin components in the test host.
 e2e:
-	$(LINTED) cargo test $(NATIVE) --all-targets --no-run -q && E2E_SELECTION="$(NATIVE)" bash scripts/e2e.sh
+	$(LINTED) cargo build $(NATIVE) --all-targets -q && E2E_SELECTION="$(NATIVE)" bash scripts/e2e.sh
 	$(LINTED) cargo build -p $(HOST) && E2E_SELECTION="$(NATIVE)" bash scripts/e2e-spin.sh
 
 sizes:
@@ -102,7 +102,7 @@ clean-state:
 
 # Caption analysis quality: the project's scorer on the dev set and our own fixtures, with floors.
 eval:
-	$(LINTED) cargo test $(NATIVE) --all-targets --no-run -q && LINKHUB_BIN=target/debug/linkhub bash scripts/eval-analysis.sh
+	$(LINTED) cargo build $(NATIVE) --all-targets -q && LINKHUB_BIN=target/debug/linkhub bash scripts/eval-analysis.sh
 
 # Speed figures (not part of `make test`): caption analysis natively and in V8 (Node's WASI).
 bench: bench-thumbnails

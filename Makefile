@@ -83,7 +83,8 @@ lint-wasm:
 	cargo clippy $(WASI_CRATES) --target wasm32-wasip2 -- -D warnings
 
 # Every native target is built linted (binaries, tests, benches and examples: `build --all-targets`
-# also makes the binaries later steps run); then the tests run, doctests included. The Spin test host's binary is built here too, for the e2e run.
+# also makes the binaries later steps run); then the tests run, doctests included. The Spin test
+# host's binary is built here too, for the e2e run.
 unit:
 	$(LINTED) cargo build $(NATIVE) --all-targets -q && cargo test $(NATIVE) --exclude linkhub-e2e
 	$(LINTED) cargo test -p $(HOST) --all-targets --no-run -q && cargo test -p $(HOST) && cargo build -p $(HOST)

@@ -15,6 +15,10 @@ use crate::stages::state::{self, Stage};
 use http::StatusCode;
 use linkhub_imaging::Limits;
 
+/// True while this key is the job's cover: the guard of every write that belongs to one cover
+/// (the upload's own, the thumbnail stage's). Binds: job id, seller id, cover key.
+pub const COVER_IS: &str = "EXISTS (SELECT 1 FROM videos WHERE job_id = ? AND seller_id = ? AND cover_key = ?)";
+
 fn unsupported(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_image", message)
 }
@@ -83,7 +87,6 @@ pub async fn replace(
     // writes are guarded on the key), and the old object is deleted only once nothing points at it.
     let key = format!("sellers/{}/jobs/{job_id}/cover-{}.{ext}", seller.0, new_id(sys, "up")?);
     blobs.put(&key, body, content_type).await?;
-    let new_cover = "EXISTS (SELECT 1 FROM videos WHERE job_id = ? AND seller_id = ? AND cover_key = ?)";
     let changed = sql
         .batch(vec![
             // Compare-and-swap on the cover this request saw: of two concurrent uploads one wins.
@@ -102,7 +105,7 @@ pub async fn replace(
             // The thumbnail stage runs again from the new cover, whatever it was doing.
             Stmt::new(format!(
                 "UPDATE job_stages SET state = ?, attempts = 0, last_error = NULL, updated_at = ? \
-                 WHERE job_id = ? AND seller_id = ? AND stage = ? AND state IN (?, ?, ?) AND {new_cover}"
+                 WHERE job_id = ? AND seller_id = ? AND stage = ? AND state IN (?, ?, ?) AND {COVER_IS}"
             ))
             .bind(state::PENDING)
             .bind(now)
@@ -116,7 +119,7 @@ pub async fn replace(
             .bind(&seller.0)
             .bind(key.as_str()),
             Stmt::new(format!(
-                "UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND seller_id = ? AND status = ? AND {new_cover}"
+                "UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND seller_id = ? AND status = ? AND {COVER_IS}"
             ))
             .bind(status::METADATA_READY)
             .bind(now)

@@ -219,11 +219,7 @@ impl WasiHttpHooks for Outbound {
             let target = request.uri().host().and_then(|h| h.strip_suffix(INTERNAL_SUFFIX)).map(str::to_owned);
             if let Some(target) = target {
                 let (parts, body) = request.into_parts();
-                let body = Limited::new(body, MAX_BODY)
-                    .collect()
-                    .await
-                    .map_err(|e| ErrorCode::InternalError(Some(format!("request body: {e}"))))?
-                    .to_bytes();
+                let body = collect_capped(body, "request body").await?;
                 let req = http::Request::from_parts(parts, body);
                 // Its own task: the chained component runs in its own store, like a separate request.
                 let resp = tokio::spawn(async move { runtime.handle(&target, req).await })
@@ -235,6 +231,18 @@ impl WasiHttpHooks for Outbound {
             let resp = send_plain_http(request).await?;
             Ok((resp.map(full), Box::new(async { Ok(()) }) as IoFuture))
         })
+    }
+}
+
+/// A whole body, up to [`MAX_BODY`], as Spin reports a body it cannot read.
+async fn collect_capped<B>(body: B, what: &str) -> Result<Bytes, ErrorCode>
+where
+    B: hyper::body::Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    match Limited::new(body, MAX_BODY).collect().await {
+        Ok(b) => Ok(b.to_bytes()),
+        Err(e) => Err(ErrorCode::InternalError(Some(format!("{what}: {e}")))),
     }
 }
 
@@ -250,11 +258,7 @@ async fn send_plain_http(request: http::Request<Body>) -> Result<http::Response<
     let host = uri.host().ok_or(ErrorCode::HttpRequestUriInvalid)?.to_owned();
     let port = uri.port_u16().unwrap_or(80);
     let (mut parts, body) = request.into_parts();
-    let body = Limited::new(body, MAX_BODY)
-        .collect()
-        .await
-        .map_err(|e| ErrorCode::InternalError(Some(format!("request body: {e}"))))?
-        .to_bytes();
+    let body = collect_capped(body, "request body").await?;
     // HTTP/1.1 on the wire: origin-form path, and the Host header.
     parts.uri =
         uri.path_and_query().map_or("/", |p| p.as_str()).parse().map_err(|_| ErrorCode::HttpRequestUriInvalid)?;
@@ -275,10 +279,6 @@ async fn send_plain_http(request: http::Request<Body>) -> Result<http::Response<
         .await
         .map_err(|e| ErrorCode::InternalError(Some(format!("{uri}: {e}"))))?;
     let (parts, body) = resp.into_parts();
-    let body = Limited::new(body, MAX_BODY)
-        .collect()
-        .await
-        .map_err(|e| ErrorCode::InternalError(Some(format!("response body: {e}"))))?
-        .to_bytes();
+    let body = collect_capped(body, "response body").await?;
     Ok(http::Response::from_parts(parts, body))
 }

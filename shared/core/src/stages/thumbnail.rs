@@ -8,6 +8,7 @@
 use super::state::{self, Stage};
 use super::{StageMessage, StageOutcome, begin, finish, retry};
 use crate::config::Config;
+use crate::covers::COVER_IS;
 use crate::jobs::status;
 use crate::log::LogCtx;
 use crate::ports::{Blobs, PortError, Sql, Stmt, System};
@@ -126,9 +127,6 @@ fn settle_if_cover(msg: &StageMessage, cover: &str, to: &str, error: Option<&str
     .bind(&msg.seller_id)
     .bind(cover)
 }
-
-/// Binds: job id, seller id, cover key.
-const COVER_IS: &str = "EXISTS (SELECT 1 FROM videos WHERE job_id = ? AND seller_id = ? AND cover_key = ?)";
 
 /// A transient fault: recorded on the stage, retried with backoff.
 async fn fault<S: Sql, B, Y: System>(

@@ -14,6 +14,7 @@ pub mod bindings {
     pub const KV: &str = "KV";
     pub const BLOBS: &str = "BLOBS";
     pub const INGEST: &str = "INGEST";
+    pub const PRODUCTS: &str = "PRODUCTS";
     /// The thumbnailer, serving `/media/...` for the gateway.
     pub const MEDIA: &str = "MEDIA";
     pub const METADATA_QUEUE: &str = "METADATA_QUEUE";
@@ -27,6 +28,7 @@ pub mod bindings {
         use linkhub_core::routes::Service;
         match service {
             Service::Ingest => Some(INGEST),
+            Service::Products => Some(PRODUCTS),
             Service::Media => Some(MEDIA),
             Service::Gateway | Service::Drain | Service::Stage => None,
         }

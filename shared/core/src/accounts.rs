@@ -21,6 +21,47 @@ pub struct SellerId(pub String);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handle(String);
 
+/// Handles that would read as the hub's own pages or people (the storefront lives at `/@handle`).
+pub const RESERVED_HANDLES: &[&str] = &[
+    "about",
+    "account",
+    "admin",
+    "api",
+    "app",
+    "assets",
+    "billing",
+    "blog",
+    "checkout",
+    "dashboard",
+    "docs",
+    "help",
+    "healthz",
+    "internal",
+    "linkhub",
+    "login",
+    "logout",
+    "media",
+    "official",
+    "order",
+    "orders",
+    "privacy",
+    "root",
+    "security",
+    "settings",
+    "shop",
+    "signup",
+    "static",
+    "staff",
+    "store",
+    "support",
+    "system",
+    "terms",
+    "tiktok",
+    "webhook",
+    "whatsapp",
+    "www",
+];
+
 impl Handle {
     pub fn parse(s: &str) -> ApiResult<Self> {
         let h = s.trim().trim_start_matches('@').to_ascii_lowercase();
@@ -28,10 +69,12 @@ impl Handle {
             && h.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
             && !h.starts_with('.')
             && !h.ends_with('.');
-        if ok {
-            Ok(Self(h))
-        } else {
+        if !ok {
             Err(ApiError::bad_request("invalid_handle", "handle must be 3-30 characters of a-z, 0-9, '_' or '.'"))
+        } else if RESERVED_HANDLES.contains(&h.as_str()) {
+            Err(ApiError::bad_request("reserved_handle", format!("'{h}' is reserved; choose another handle")))
+        } else {
+            Ok(Self(h))
         }
     }
     pub fn as_str(&self) -> &str {

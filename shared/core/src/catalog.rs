@@ -147,7 +147,7 @@ pub async fn build_draft(sql: &impl Sql, job_id: &str, seller_id: &str) -> Resul
         .as_ref()
         .map(|s| s.title.clone())
         .filter(|t| !t.trim().is_empty())
-        .unwrap_or(if fallback_title.is_empty() { "Untitled product".to_owned() } else { fallback_title });
+        .unwrap_or(if fallback_title.is_empty() { crate::products::NO_TITLE.to_owned() } else { fallback_title });
     let price = analysis.as_ref().and_then(|a| linkhub_analysis::selling_price(&a.prices)).cloned();
     Ok(Draft {
         title,

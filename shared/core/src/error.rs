@@ -16,6 +16,16 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// Logged, never sent.
     pub cause: Option<String>,
+    /// For 422: each invalid field by its JSON path.
+    pub fields: Vec<FieldError>,
+}
+
+/// One invalid field of a request body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// JSON path of the field: `price.amount`, `tags[3]`.
+    pub path: String,
+    pub message: String,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -28,11 +38,14 @@ pub struct ErrorDetail {
     /// Stable machine-readable code, e.g. `invalid_url_host`.
     pub code: String,
     pub message: String,
+    /// Present on `invalid_fields` (422): every invalid field by its JSON path.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), retry_after: None, cause: None }
+        Self { status, code, message: message.into(), retry_after: None, cause: None, fields: Vec::new() }
     }
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
@@ -57,8 +70,25 @@ impl ApiError {
             ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many requests, slow down")
         }
     }
+    /// 422 `invalid_fields` with every field that failed.
+    pub fn invalid_fields(fields: Vec<FieldError>) -> Self {
+        let message = match fields.as_slice() {
+            [one] => format!("{}: {}", one.path, one.message),
+            many => format!("{} fields are invalid", many.len()),
+        };
+        Self { fields, ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields", message) }
+    }
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
     pub fn body(&self) -> ErrorBody {
-        ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message.clone() } }
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message.clone(),
+                fields: self.fields.clone(),
+            },
+        }
     }
 }
 

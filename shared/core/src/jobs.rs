@@ -74,9 +74,20 @@ pub struct JobView {
     /// The product draft, once every stage has finished (single-job reads only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub draft: Option<crate::catalog::Draft>,
+    /// The product the job made, once it is ready (single-job reads only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product: Option<JobProduct>,
     pub error: Option<JobErrorView>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct JobProduct {
+    pub id: String,
+    pub code: String,
+    /// `draft`, `published` or `archived`.
+    pub status: String,
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -176,6 +187,7 @@ impl JobRow {
             video,
             analysis: None,
             draft: None,
+            product: None,
             error,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -216,6 +228,13 @@ pub async fn get(sql: &impl Sql, seller: &SellerId, job_id: &str) -> ApiResult<J
     .await?;
     view.analysis = analysis.and_then(|a| serde_json::from_str(&a.body).ok());
     view.draft = crate::catalog::draft_of(sql, &seller.0, job_id).await?;
+    view.product = opt(
+        sql,
+        Stmt::new("SELECT id, code, status FROM products WHERE job_id = ? AND seller_id = ?")
+            .bind(job_id)
+            .bind(&seller.0),
+    )
+    .await?;
     Ok(view)
 }
 

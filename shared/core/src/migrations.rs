@@ -12,14 +12,41 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0005_job_stages.sql", include_str!("../../../migrations/0005_job_stages.sql")),
     ("0006_maintenance.sql", include_str!("../../../migrations/0006_maintenance.sql")),
     ("0007_stalled_jobs.sql", include_str!("../../../migrations/0007_stalled_jobs.sql")),
+    ("0008_catalog.sql", include_str!("../../../migrations/0008_catalog.sql")),
 ];
 
-/// The statements of a migration file: `--` comments dropped, split at `;`. The migrations keep
-/// to what this needs (no `;` inside literals, no triggers).
+/// The statements of a migration file: `--` comments dropped, split at `;`, except inside a
+/// trigger's `BEGIN ... END`, whose body statements end in `;` too. The migrations keep to what
+/// this needs (no `;` or `--` inside literals).
 pub fn statements(sql: &str) -> Vec<String> {
     let without_comments: String =
         sql.lines().map(|l| l.split_once("--").map_or(l, |(code, _)| code)).collect::<Vec<_>>().join("\n");
-    without_comments.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for piece in without_comments.split_inclusive(';') {
+        current.push_str(piece);
+        let words: Vec<String> = current
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_uppercase)
+            .collect();
+        let in_trigger = words.first().is_some_and(|w| w == "CREATE")
+            && words.iter().take(4).any(|w| w == "TRIGGER")
+            && words.last().is_none_or(|w| w != "END");
+        if in_trigger {
+            continue;
+        }
+        let stmt = current.trim().trim_end_matches(';').trim();
+        if !stmt.is_empty() {
+            out.push(stmt.to_owned());
+        }
+        current.clear();
+    }
+    let rest = current.trim().trim_end_matches(';').trim();
+    if !rest.is_empty() {
+        out.push(rest.to_owned());
+    }
+    out
 }
 
 /// Applies every migration not yet recorded, each in one batch with its record. Returns the
@@ -41,4 +68,30 @@ pub async fn apply(sql: &impl Sql, now_ms: i64) -> Result<Vec<&'static str>, Por
         applied.push(*name);
     }
     Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::statements;
+
+    #[test]
+    fn triggers_keep_their_bodies_and_other_statements_split_at_semicolons() {
+        let sql = "CREATE TABLE a (x INT); -- a comment; with a semicolon\n\
+                   CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  INSERT INTO b VALUES (new.x);\n  DELETE FROM c;\nEND;\n\
+                   CREATE INDEX i ON a (x);";
+        let got = statements(sql);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[1].starts_with("CREATE TRIGGER t") && got[1].ends_with("END"), "{}", got[1]);
+        assert!(got[1].contains("DELETE FROM c;"));
+        assert_eq!(got[2], "CREATE INDEX i ON a (x)");
+    }
+
+    #[test]
+    fn the_catalog_migration_has_its_three_triggers_whole() {
+        let (_, text) = super::MIGRATIONS.iter().find(|(n, _)| n.starts_with("0008")).copied().unwrap_or_default();
+        let triggers: Vec<String> = statements(text).into_iter().filter(|s| s.contains("TRIGGER")).collect();
+        assert_eq!(triggers.len(), 3);
+        assert!(triggers.iter().all(|t| t.ends_with("END")), "{triggers:?}");
+        assert!(!text.contains('\r'), "D1's runner needs LF line endings");
+    }
 }

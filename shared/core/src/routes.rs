@@ -23,6 +23,8 @@ pub enum Service {
     Gateway,
     /// The ingest function: ingestion routes.
     Ingest,
+    /// The products function: the catalog, storefront settings and public catalog reads.
+    Products,
     /// The thumbnailer: public thumbnails from the blob store.
     Media,
     /// Spin's drain component: outbox delivery and migrations (Workers use Queues and wrangler).
@@ -93,6 +95,19 @@ pub enum RouteId {
     GetJobCover,
     PutJobCover,
     Trends,
+    ListProducts,
+    CreateProduct,
+    BulkProducts,
+    ExportProducts,
+    GetProduct,
+    PatchProduct,
+    DeleteProduct,
+    PublishProduct,
+    UnpublishProduct,
+    GetStorefront,
+    PatchStorefront,
+    PublicProduct,
+    PublicStore,
     Media,
     Drain,
     Migrate,
@@ -101,6 +116,8 @@ pub enum RouteId {
 
 /// Bodies of JSON API calls.
 pub const JSON_BODY: usize = 16 * 1024;
+/// A bulk action's ids (500 of them, with room).
+pub const BULK_BODY: usize = 64 * 1024;
 /// Uploaded images: the thumbnailer's input limit (`linkhub_imaging::Limits::max_input`).
 pub const IMAGE_BODY: usize = 10 * 1024 * 1024;
 
@@ -159,6 +176,21 @@ pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
         // A new cover re-runs the thumbnail stage: limited as submissions are.
         route!(PutJobCover, PUT "/api/v1/ingestion/jobs/{id}/cover", Seller, IMAGE_BODY, SubmitPerSellerAndClient, NoStore, Ingest, __path_put_cover),
         route!(Trends, GET "/api/v1/analytics/trends", Seller, 0, None, NoStore, Gateway, __path_trends),
+        route!(ListProducts, GET "/api/v1/products", Seller, 0, None, NoStore, Products, __path_list_products),
+        route!(CreateProduct, POST "/api/v1/products", Seller, JSON_BODY, None, NoStore, Products, __path_create_product),
+        route!(BulkProducts, POST "/api/v1/products/bulk", Seller, BULK_BODY, None, NoStore, Products, __path_bulk_products),
+        route!(ExportProducts, GET "/api/v1/products/export.csv", Seller, 0, None, NoStore, Products, __path_export_products),
+        route!(GetProduct, GET "/api/v1/products/{id}", Seller, 0, None, NoStore, Products, __path_get_product),
+        route!(PatchProduct, PATCH "/api/v1/products/{id}", Seller, JSON_BODY, None, NoStore, Products, __path_patch_product),
+        route!(DeleteProduct, DELETE "/api/v1/products/{id}", Seller, 0, None, NoStore, Products, __path_delete_product),
+        // Publishing takes no body; clients that send `{}` anyway are not refused.
+        route!(PublishProduct, POST "/api/v1/products/{id}/publish", Seller, JSON_BODY, None, NoStore, Products, __path_publish_product),
+        route!(UnpublishProduct, POST "/api/v1/products/{id}/unpublish", Seller, JSON_BODY, None, NoStore, Products, __path_unpublish_product),
+        route!(GetStorefront, GET "/api/v1/storefront", Seller, 0, None, NoStore, Products, __path_get_storefront),
+        route!(PatchStorefront, PATCH "/api/v1/storefront", Seller, JSON_BODY, None, NoStore, Products, __path_patch_storefront),
+        // What buyers' pages and the WhatsApp assistant read: cached (`crate::cache`), public.
+        route!(PublicProduct, GET "/api/v1/public/products/{code}", Public, 0, None, Handler, Products, __path_public_product),
+        route!(PublicStore, GET "/api/v1/public/stores/{handle}", Public, 0, None, Handler, Products, __path_public_store),
         route!(Media, GET "/media/{seller}/{job}/{file}", Public, 0, None, Handler, Media, __path_media),
         route!(Drain, POST "/internal/drain", Internal, 0, None, NoStore, Drain, __path_drain),
         route!(Migrate, POST "/internal/migrate", Internal, 0, None, NoStore, Drain, __path_migrate),
@@ -287,11 +319,23 @@ mod tests {
     #[test]
     fn every_route_is_found_with_its_own_method_only() {
         for r in ROUTES.iter() {
-            let concrete =
-                r.path.replace("{id}", "x1").replace("{seller}", "s").replace("{job}", "j").replace("{file}", "f");
+            let concrete = r
+                .path
+                .replace("{id}", "x1")
+                .replace("{seller}", "s")
+                .replace("{job}", "j")
+                .replace("{file}", "f")
+                .replace("{code}", "c")
+                .replace("{handle}", "h");
             let m = find(&r.method, &concrete).unwrap();
             assert_eq!(m.id(), r.id, "{}", r.path);
-            let other = if r.method == Method::PATCH { Method::PUT } else { Method::PATCH };
+            let taken = |m: &Method| {
+                ROUTES
+                    .iter()
+                    .any(|o| o.path == r.path && (o.method == *m || (*m == Method::HEAD && o.method == Method::GET)))
+            };
+            let other =
+                [Method::PUT, Method::PATCH, Method::DELETE, Method::POST].into_iter().find(|m| !taken(m)).unwrap();
             assert_eq!(find(&other, &concrete).err().unwrap().status, StatusCode::METHOD_NOT_ALLOWED);
         }
     }
@@ -318,6 +362,15 @@ mod tests {
         assert_eq!(find(&Method::POST, "/api/v1/ingestion/_contract").err().unwrap().code, "route_not_found");
     }
 
+    /// Fixed paths below `/api/v1/products/` win over the `{id}` pattern.
+    #[test]
+    fn fixed_product_paths_win_over_ids() {
+        assert_eq!(find(&Method::POST, "/api/v1/products/bulk").unwrap().id(), RouteId::BulkProducts);
+        assert_eq!(find(&Method::GET, "/api/v1/products/export.csv").unwrap().id(), RouteId::ExportProducts);
+        let m = find(&Method::PATCH, "/api/v1/products/prd_1").unwrap();
+        assert_eq!((m.id(), m.param("id")), (RouteId::PatchProduct, "prd_1"));
+    }
+
     #[test]
     fn image_uploads_take_what_the_thumbnailer_decodes() {
         assert_eq!(IMAGE_BODY, linkhub_imaging::Limits::default().max_input);
@@ -326,7 +379,7 @@ mod tests {
 
     #[test]
     fn preflight_methods_and_prefixes_come_from_the_table() {
-        assert_eq!(methods(), "GET, POST, DELETE, PUT, OPTIONS");
+        assert_eq!(methods(), "GET, POST, DELETE, PUT, PATCH, OPTIONS");
         assert_eq!(prefixes(), vec!["/healthz", "/api/", "/media/", "/internal/"]);
     }
 }

@@ -60,6 +60,7 @@ pub fn component_of(service: linkhub_core::routes::Service) -> Option<&'static s
     use linkhub_core::routes::Service;
     match service {
         Service::Ingest => Some("ingest"),
+        Service::Products => Some("products"),
         Service::Media => Some("thumbnailer"),
         Service::Gateway | Service::Drain | Service::Stage => None,
     }

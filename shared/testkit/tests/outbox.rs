@@ -106,7 +106,11 @@ fn migrations_apply_through_the_sql_port_once() {
     for (name, text) in MIGRATIONS {
         let stmts = statements(text);
         assert!(!stmts.is_empty(), "{name}");
-        assert!(stmts.iter().all(|s| !s.contains(';') && !s.contains("--")), "{name}");
+        // A trigger's body holds its own statements' `;`.
+        assert!(
+            stmts.iter().all(|s| (!s.contains(';') || s.starts_with("CREATE TRIGGER")) && !s.contains("--")),
+            "{name}"
+        );
     }
     // A database with everything applied (rusqlite) gets nothing again from the port path.
     let sql = SqliteSql::in_memory().unwrap();

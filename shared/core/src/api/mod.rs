@@ -5,6 +5,7 @@ pub mod gateway;
 pub mod ingest;
 pub mod media;
 pub mod openapi;
+pub mod products;
 
 use crate::error::ApiError;
 use http::StatusCode;

@@ -11,10 +11,16 @@ use crate::accounts::{
     SignupResponse,
 };
 use crate::api::gateway::Health;
+use crate::cache::PublicStore;
 use crate::catalog::{Draft, FormatView, ThumbnailView};
+use crate::error::FieldError;
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::ingest::{SubmitRequest, SubmitResponse};
-use crate::jobs::{CoverView, JobErrorView, JobPage, JobView, ListQuery, StageView, StagesView, VideoView};
+use crate::jobs::{CoverView, JobErrorView, JobPage, JobProduct, JobView, ListQuery, StageView, StagesView, VideoView};
+use crate::products::bulk::{BulkRequest, BulkResult, BulkSkipped};
+use crate::products::search::{ProductPage, SearchQuery};
+use crate::products::{PriceView, ProductView, SeoView, SourceView};
+use crate::storefront::StorefrontView;
 use crate::trends::{TrendsQuery, TrendsView};
 use http::StatusCode;
 use utoipa::OpenApi;
@@ -118,13 +124,86 @@ fn stage() {}
               (status = 400, body = ErrorBody)))]
 fn trends() {}
 
+#[utoipa::path(get, path = "/api/v1/products", tag = "products", params(SearchQuery), security(("bearer" = [])),
+    responses((status = 200, body = ProductPage), (status = 400, body = ErrorBody)))]
+fn list_products() {}
+
+#[utoipa::path(post, path = "/api/v1/products", tag = "products", security(("bearer" = [])),
+    request_body(content = Object, description = "title (required), description, price {amount, currency}, compare_at_price, status, availability, category, category_path, tags, seo {title, description}, slug"),
+    responses((status = 201, body = ProductView, description = "made; `ETag` carries its version"),
+              (status = 409, body = ErrorBody, description = "the slug is taken"),
+              (status = 422, body = ErrorBody, description = "invalid fields, each by its JSON path")))]
+fn create_product() {}
+
+#[utoipa::path(post, path = "/api/v1/products/bulk", tag = "products", request_body = BulkRequest, security(("bearer" = [])),
+    responses((status = 200, body = BulkResult), (status = 400, body = ErrorBody)))]
+fn bulk_products() {}
+
+#[utoipa::path(get, path = "/api/v1/products/export.csv", tag = "products", security(("bearer" = [])),
+    responses((status = 200, description = "every product as CSV; formula-like cells are neutralised", content_type = "text/csv")))]
+fn export_products() {}
+
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])),
+    params(("id" = String, Path, description = "product id")),
+    responses((status = 200, body = ProductView), (status = 404, body = ErrorBody)))]
+fn get_product() {}
+
+#[utoipa::path(patch, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])),
+    params(("id" = String, Path, description = "product id"),
+           ("If-Match" = Option<String>, Header, description = "the `ETag` you read: the edit applies only to that version")),
+    request_body(content = Object, description = "any fields of the create body; null clears price, compare_at_price and category_path"),
+    responses((status = 200, body = ProductView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 412, body = ErrorBody, description = "the product changed since that `ETag`"),
+              (status = 422, body = ErrorBody)))]
+fn patch_product() {}
+
+#[utoipa::path(delete, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])),
+    params(("id" = String, Path, description = "product id")),
+    responses((status = 204, description = "deleted"), (status = 404, body = ErrorBody)))]
+fn delete_product() {}
+
+#[utoipa::path(post, path = "/api/v1/products/{id}/publish", tag = "products", security(("bearer" = [])),
+    params(("id" = String, Path, description = "product id")),
+    responses((status = 200, body = ProductView), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody, description = "it needs a title and a price")))]
+fn publish_product() {}
+
+#[utoipa::path(post, path = "/api/v1/products/{id}/unpublish", tag = "products", security(("bearer" = [])),
+    params(("id" = String, Path, description = "product id")),
+    responses((status = 200, body = ProductView), (status = 404, body = ErrorBody)))]
+fn unpublish_product() {}
+
+#[utoipa::path(get, path = "/api/v1/storefront", tag = "storefront", security(("bearer" = [])),
+    responses((status = 200, body = StorefrontView)))]
+fn get_storefront() {}
+
+#[utoipa::path(patch, path = "/api/v1/storefront", tag = "storefront", security(("bearer" = [])),
+    request_body(content = Object, description = "handle, display_name, bio, whatsapp (E.164), currency, language, accent_color, auto_publish"),
+    responses((status = 200, body = StorefrontView), (status = 409, body = ErrorBody, description = "the handle is taken"),
+              (status = 422, body = ErrorBody)))]
+fn patch_storefront() {}
+
+#[utoipa::path(get, path = "/api/v1/public/products/{code}", tag = "public",
+    params(("code" = String, Path, description = "the product's public code")),
+    responses((status = 200, body = ProductView, description = "a published product; `x-cache` says which level answered"),
+              (status = 404, body = ErrorBody)))]
+fn public_product() {}
+
+#[utoipa::path(get, path = "/api/v1/public/stores/{handle}", tag = "public",
+    params(("handle" = String, Path, description = "the seller's handle")),
+    responses((status = 200, body = PublicStore, description = "settings and published products"),
+              (status = 404, body = ErrorBody)))]
+fn public_store() {}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Link Hub API", description = "TikTok links to sellable products at the edge."),
     components(schemas(
         ErrorBody, ErrorDetail, Health, SignupRequest, SignupResponse, LoginRequest, LoginResponse, SellerView,
         CreateApiKeyRequest, CreatedApiKey, ApiKeyView, ApiKeyList, SubmitRequest, SubmitResponse, JobView, JobPage,
-        StagesView, StageView, VideoView, CoverView, JobErrorView, Draft, ThumbnailView, FormatView, TrendsView
+        StagesView, StageView, VideoView, CoverView, JobErrorView, Draft, ThumbnailView, FormatView, TrendsView,
+        FieldError, JobProduct, ProductView, PriceView, SeoView, SourceView, ProductPage, BulkRequest, BulkResult, BulkSkipped,
+        StorefrontView, PublicStore
     )),
     modifiers(&BearerAuth)
 )]

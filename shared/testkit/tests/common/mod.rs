@@ -6,6 +6,7 @@
 use linkhub_core::api::gateway::{self, Action, GatewayDeps, Service};
 use linkhub_core::api::ingest::{self, IngestDeps};
 use linkhub_core::api::media;
+use linkhub_core::api::products::{self, ProductsDeps};
 use linkhub_core::config::Config;
 use linkhub_core::outbox::Outbox;
 use linkhub_core::ports::Topic;
@@ -118,6 +119,10 @@ impl TestApp {
                 let queue = Outbox { sql: &self.sql, sys: &self.sys };
                 let deps = IngestDeps { sql: &self.sql, blobs: &self.blobs, queue: &queue, sys: &self.sys };
                 block_on(ingest::handle(&deps, r))
+            }
+            Action::Forward(Service::Products, r) => {
+                let deps = ProductsDeps { sql: &self.sql, kv: &self.kv, sys: &self.sys };
+                block_on(products::handle(&deps, r))
             }
             Action::Forward(Service::Ingest, r) => {
                 let deps = IngestDeps { sql: &self.sql, blobs: &self.blobs, queue: &self.queue, sys: &self.sys };

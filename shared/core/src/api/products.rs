@@ -1,0 +1,130 @@
+//! The products function's routes: the seller's catalog (behind the gateway, scoped by the
+//! seller it authenticated) and the public reads the storefront and WhatsApp make, served
+//! through the two-level cache (`crate::cache`).
+
+use super::{REQUEST_ID_HEADER, Request, Response, SELLER_HEADER, error, header, json};
+use crate::accounts::SellerId;
+use crate::cache;
+use crate::error::{ApiError, ApiResult};
+use crate::log::LogCtx;
+use crate::ports::{Kv, Sql, System};
+use crate::products::{self, bulk, search};
+use crate::routes::{RouteId, Service};
+use crate::storefront;
+use http::StatusCode;
+use http::header::{CACHE_CONTROL, ETAG, HeaderValue};
+
+pub struct ProductsDeps<'a, S, K, Y> {
+    pub sql: &'a S,
+    pub kv: &'a K,
+    pub sys: &'a Y,
+}
+
+pub async fn handle<S: Sql, K: Kv, Y: System>(d: &ProductsDeps<'_, S, K, Y>, req: Request) -> Response {
+    let log = LogCtx::new("products").with("request_id", header(&req, REQUEST_ID_HEADER).unwrap_or(""));
+    match dispatch(d, &req).await {
+        Ok(r) => r,
+        Err(e) => {
+            if e.status.is_server_error() {
+                log.error(d.sys, "request failed", e.cause.as_deref().unwrap_or(&e.message));
+            }
+            error(&e)
+        }
+    }
+}
+
+fn with_etag(view: &products::ProductView, mut resp: Response) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&view.etag()) {
+        resp.headers_mut().insert(ETAG, v);
+    }
+    resp
+}
+
+/// A public read: cacheable briefly by browsers and the edge, and says which level answered
+/// (`x-cache`) and how long the read took inside the function (`server-timing`).
+fn public<T: serde::Serialize>(value: &T, tier: cache::Tier, started: i64, now: i64) -> Response {
+    let mut resp = json(StatusCode::OK, value);
+    let h = resp.headers_mut();
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=30"));
+    h.insert("x-cache", HeaderValue::from_static(tier.name()));
+    if let Ok(v) = HeaderValue::from_str(&format!("cache;desc={};dur={}", tier.name(), now - started)) {
+        h.insert("server-timing", v);
+    }
+    resp
+}
+
+fn query<T: serde::de::DeserializeOwned>(req: &Request) -> ApiResult<T> {
+    serde_urlencoded::from_str(req.uri().query().unwrap_or(""))
+        .map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))
+}
+
+async fn dispatch<S: Sql, K: Kv, Y: System>(d: &ProductsDeps<'_, S, K, Y>, req: &Request) -> ApiResult<Response> {
+    let m = super::matched(req, Service::Products)?;
+    let started = d.sys.now_ms();
+    match m.id() {
+        RouteId::PublicProduct => {
+            let (found, tier) = cache::product_by_code(d.sql, d.kv, d.sys, m.param("code")).await?;
+            let (_, product) = found.ok_or_else(products::not_found)?;
+            return Ok(public(&product, tier, started, d.sys.now_ms()));
+        }
+        RouteId::PublicStore => {
+            let (seller_id, _) = storefront::by_handle(d.sql, m.param("handle"))
+                .await?
+                .ok_or_else(|| ApiError::not_found("no such storefront"))?;
+            let (store, tier) = cache::storefront(d.sql, d.kv, d.sys, &seller_id).await?;
+            let store = store.ok_or_else(|| ApiError::not_found("no such storefront"))?;
+            return Ok(public(&store, tier, started, d.sys.now_ms()));
+        }
+        _ => {}
+    }
+    let seller = header(req, SELLER_HEADER)
+        .filter(|s| !s.is_empty())
+        .map(|s| SellerId(s.to_owned()))
+        .ok_or_else(|| ApiError::unauthorized("not authenticated"))?;
+    let id = m.param("id");
+    let resp = match m.id() {
+        RouteId::ListProducts => json(StatusCode::OK, &search::search(d.sql, &seller, query(req)?).await?),
+        RouteId::CreateProduct => {
+            let p = products::create(d.sql, d.sys, &seller, req.body()).await?;
+            with_etag(&p, json(StatusCode::CREATED, &p))
+        }
+        RouteId::GetProduct => {
+            let p = products::get(d.sql, &seller, id).await?;
+            with_etag(&p, json(StatusCode::OK, &p))
+        }
+        RouteId::PatchProduct => {
+            let p = products::patch(d.sql, d.sys, &seller, id, header(req, "if-match"), req.body()).await?;
+            with_etag(&p, json(StatusCode::OK, &p))
+        }
+        RouteId::DeleteProduct => {
+            products::delete(d.sql, d.sys, &seller, id).await?;
+            super::empty(StatusCode::NO_CONTENT)
+        }
+        RouteId::PublishProduct | RouteId::UnpublishProduct => {
+            let publish = m.id() == RouteId::PublishProduct;
+            let p = products::set_published(d.sql, d.sys, &seller, id, publish).await?;
+            with_etag(&p, json(StatusCode::OK, &p))
+        }
+        RouteId::BulkProducts => {
+            json(StatusCode::OK, &bulk::run(d.sql, d.sys, &seller, super::parse_json(req)?).await?)
+        }
+        RouteId::ExportProducts => {
+            let mut resp = super::bytes(
+                StatusCode::OK,
+                "text/csv; charset=utf-8",
+                products::csv::export(d.sql, &seller).await?.into_bytes(),
+            );
+            resp.headers_mut()
+                .insert("content-disposition", HeaderValue::from_static("attachment; filename=\"products.csv\""));
+            resp
+        }
+        RouteId::GetStorefront => json(StatusCode::OK, &storefront::get(d.sql, &seller).await?),
+        RouteId::PatchStorefront => json(StatusCode::OK, &storefront::patch(d.sql, d.sys, &seller, req.body()).await?),
+        _ => return Err(super::route_not_found()),
+    };
+    // This isolate's public reads see the write at once; others within `cache::VERSION_TTL_MS`.
+    if req.method() != http::Method::GET {
+        cache::forget(&seller.0);
+    }
+    Ok(resp)
+}

@@ -1,0 +1,106 @@
+//! The catalog as a seller and a buyer meet it: a pasted link becomes a product found by an
+//! accent-free word, edited with If-Match, published, archived and exported; public reads come
+//! through the two-level cache and follow the seller's writes.
+
+use crate::support::{Hub, unique};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const SERUM: &str = "https://www.tiktok.com/@glowbykemi/video/7301000000000000001";
+
+fn patch(hub: &Hub, token: &str, path: &str, if_match: Option<&str>, body: &Value) -> crate::support::Reply {
+    let headers: Vec<(&str, &str)> = if_match.map(|m| vec![("if-match", m)]).unwrap_or_default();
+    hub.request("PATCH", path, Some(token), &headers, Some(body.to_string().into_bytes()))
+}
+
+fn titles(v: &Value) -> Vec<String> {
+    v["items"].as_array().unwrap().iter().map(|p| p["title"].as_str().unwrap().to_owned()).collect()
+}
+
+#[test]
+fn a_pasted_link_becomes_a_product_found_edited_published_and_archived() {
+    let hub = Hub::from_env();
+    let (token, _) = hub.seller();
+    let job = hub.submit(&token, SERUM).json();
+    let job_id = job["job_id"].as_str().unwrap();
+    let job = hub.wait_job(&token, job_id, Duration::from_secs(90), |j| j["status"] == "ready");
+    let product_id = job["product"]["id"].as_str().unwrap_or_else(|| panic!("no product: {job:#}")).to_owned();
+    assert_eq!(job["product"]["status"], "published");
+
+    // Found by a word of its caption, and a product made by hand by its accent-free word.
+    let made = hub.post(
+        "/api/v1/products",
+        Some(&token),
+        &json!({"title": "Suéter tejido a mano", "price": {"amount": "350", "currency": "MXN"}, "tags": ["invierno"]}),
+    );
+    assert_eq!(made.status, 201, "{}", String::from_utf8_lossy(&made.body));
+    assert_eq!(titles(&hub.get("/api/v1/products?q=sueter", Some(&token)).json()), vec!["Suéter tejido a mano"]);
+    let serum = hub.get("/api/v1/products?q=seru", Some(&token)).json();
+    assert_eq!(serum["items"][0]["id"], product_id.as_str(), "{serum:#}");
+
+    // Edited with If-Match: the ETag read works once, then is stale.
+    let path = format!("/api/v1/products/{product_id}");
+    let etag = hub.get(&path, Some(&token)).header("etag").unwrap().to_owned();
+    let edited =
+        patch(&hub, &token, &path, Some(&etag), &json!({"title": "Vitamin C serum 30ml", "availability": "preorder"}));
+    assert_eq!(edited.status, 200, "{}", String::from_utf8_lossy(&edited.body));
+    let stale = patch(&hub, &token, &path, Some(&etag), &json!({"title": "lost"}));
+    assert_eq!((stale.status, stale.error_code().as_str()), (412, "precondition_failed"));
+    let invalid =
+        patch(&hub, &token, &path, None, &json!({"price": {"amount": "x", "currency": "USD"}, "tags": ["ok", 3]}));
+    assert_eq!(invalid.status, 422);
+    let fields: Vec<String> = invalid.json()["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, vec!["price.amount", "tags[1]"]);
+
+    // Unpublished, archived in bulk, found by status.
+    assert_eq!(hub.post(&format!("{path}/unpublish"), Some(&token), &json!({})).json()["status"], "draft");
+    let bulk =
+        hub.post("/api/v1/products/bulk", Some(&token), &json!({"ids": [product_id, "prd_nope"], "action": "archive"}));
+    assert_eq!(bulk.json()["changed"], json!([product_id]), "{}", String::from_utf8_lossy(&bulk.body));
+    let archived = hub.get("/api/v1/products?status=archived", Some(&token)).json();
+    assert_eq!(titles(&archived), vec!["Vitamin C serum 30ml"]);
+
+    // Exported, and hidden from another seller.
+    let csv = hub.get("/api/v1/products/export.csv", Some(&token));
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    assert_eq!(String::from_utf8_lossy(&csv.body).lines().count(), 3, "a header and two products");
+    let (other, _) = hub.seller();
+    assert_eq!(hub.get(&path, Some(&other)).status, 404);
+}
+
+#[test]
+fn public_reads_come_through_the_cache_and_follow_the_sellers_writes() {
+    let hub = Hub::from_env();
+    let (token, _) = hub.seller();
+    let handle = unique("store");
+    let r = patch(&hub, &token, "/api/v1/storefront", None, &json!({"handle": handle, "whatsapp": "+254 712 345 678"}));
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let p = hub
+        .post(
+            "/api/v1/products",
+            Some(&token),
+            &json!({"title": "Kikoy beach wrap", "price": {"amount": "1200", "currency": "KES"}}),
+        )
+        .json();
+    let code = p["code"].as_str().unwrap();
+    let public = format!("/api/v1/public/products/{code}");
+    let first = hub.get(&public, None);
+    assert_eq!((first.status, first.header("x-cache")), (200, Some("sql")));
+    let again = hub.get(&public, None);
+    assert!(matches!(again.header("x-cache"), Some("memory" | "kv")), "{:?}", again.header("x-cache"));
+    assert!(again.header("cache-control").unwrap().starts_with("public"));
+    // The seller's write is seen by the next read.
+    let id = p["id"].as_str().unwrap();
+    patch(&hub, &token, &format!("/api/v1/products/{id}"), None, &json!({"title": "Kikoy wrap, striped"}));
+    assert_eq!(hub.get(&public, None).json()["title"], "Kikoy wrap, striped");
+    let store = hub.get(&format!("/api/v1/public/stores/{handle}"), None).json();
+    assert_eq!(store["settings"]["whatsapp"], "+254712345678");
+    assert_eq!(titles(&json!({"items": store["products"]})), vec!["Kikoy wrap, striped"]);
+    hub.post(&format!("/api/v1/products/{id}/unpublish"), Some(&token), &json!({}));
+    assert_eq!(hub.get(&public, None).status, 404, "a draft is not public");
+}

@@ -20,7 +20,7 @@ NATIVE := --workspace --exclude $(HOST) $(WORKER_CRATES)
 WASI_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub-contract -p linkhub-spin $(SPIN_COMPONENTS) \
 	-p linkhub-contract-spin
 
-.PHONY: dev spin-up test setup build build-dev build-all fmt lint lint-native lint-wasm unit eval e2e sizes bench \
+.PHONY: dev spin-up test setup build build-dev build-all fmt lint lint-native lint-wasm unit eval e2e sizes bench bench-catalog \
 	bench-thumbnails clean-state
 
 # Clippy as the compiler of our own native crates (cargo's RUSTC_WORKSPACE_WRAPPER; dependencies
@@ -108,6 +108,12 @@ eval:
 # Speed figures (not part of `make test`): caption analysis natively and in V8 (Node's WASI).
 bench: bench-thumbnails
 	bash scripts/bench-analysis.sh
+
+# Catalog search and cache figures: 100,000 products natively and on local D1 through workerd.
+bench-catalog: setup
+	$(LINTED) cargo build $(NATIVE) --all-targets -q
+	bash scripts/build-workers.sh
+	bash scripts/bench-catalog.sh
 
 bench-thumbnails: setup
 	bash scripts/bench-thumbnails.sh

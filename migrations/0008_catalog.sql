@@ -77,28 +77,3 @@ CREATE TRIGGER products_fts_update AFTER UPDATE OF title, description, tags ON p
     INSERT INTO products_fts (rowid, owner, title, description, tags)
     VALUES (new.seq, replace(new.seller_id, '_', ''), new.title, new.description, new.tags);
 END;
-
--- Bulk imports: one row per import and one per CSV row, worked through by the housekeeping
--- drain at its own pace.
-CREATE TABLE imports (
-    id         TEXT PRIMARY KEY,
-    seller_id  TEXT NOT NULL,
-    total      INTEGER NOT NULL,
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
-);
-CREATE INDEX imports_by_seller ON imports (seller_id, id);
-
-CREATE TABLE import_rows (
-    import_id TEXT NOT NULL,
-    seller_id TEXT NOT NULL,
-    line      INTEGER NOT NULL,
-    url       TEXT NOT NULL,
-    title     TEXT,
-    price     TEXT,
-    state     TEXT NOT NULL,   -- pending | submitted | duplicate | failed
-    job_id    TEXT,
-    error     TEXT,
-    PRIMARY KEY (import_id, line)
-);
-CREATE INDEX import_rows_pending ON import_rows (state, import_id) WHERE state = 'pending';

@@ -21,9 +21,6 @@ mod seo;
 mod text;
 pub mod trends;
 
-/// URL slugs: accents folded, punctuation to single dashes (the catalog uses it for product slugs).
-pub use seo::slug;
-
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 

@@ -174,11 +174,54 @@ pub fn is_code(s: &str) -> bool {
     s.len() == CODE_LEN && s.bytes().all(|b| CODE_ALPHABET.contains(&b))
 }
 
-/// The slug a title gives, or `product` when it has no letters or digits.
+/// Latin letters with diacritics and ligatures, folded to ASCII for slugs (no Unicode tables in
+/// the Workers that assemble products: the thumbnailer's size budget is tight).
+const FOLDS: &[(&str, &str)] = &[
+    ("ÀÁÂÃÄÅàáâãäåĀāĂăĄą", "a"),
+    ("ÇçĆćĈĉĊċČč", "c"),
+    ("ĎďĐđÐð", "d"),
+    ("ÈÉÊËèéêëĒēĔĕĖėĘęĚě", "e"),
+    ("ĜĝĞğĠġĢģ", "g"),
+    ("ĤĥĦħ", "h"),
+    ("ÌÍÎÏìíîïĨĩĪīĬĭĮįİı", "i"),
+    ("Ĵĵ", "j"),
+    ("Ķķ", "k"),
+    ("ĹĺĻļĽľĿŀŁł", "l"),
+    ("ÑñŃńŅņŇňŉ", "n"),
+    ("ÒÓÔÕÖØòóôõöøŌōŎŏŐő", "o"),
+    ("ŔŕŖŗŘř", "r"),
+    ("ŚśŜŝŞşŠšſ", "s"),
+    ("ŢţŤťŦŧȚț", "t"),
+    ("ÙÚÛÜùúûüŨũŪūŬŭŮůŰűŲų", "u"),
+    ("Ŵŵ", "w"),
+    ("ÝýÿŶŷŸ", "y"),
+    ("ŹźŻżŽž", "z"),
+    ("ß", "ss"),
+    ("Ææ", "ae"),
+    ("Œœ", "oe"),
+    ("Þþ", "th"),
+];
+
+/// The slug a title gives: ASCII letters and digits, accents folded, runs of anything else one
+/// `-`; `product` when nothing is left (a title in another script).
 pub fn slug_of(title: &str) -> String {
-    let s: String = linkhub_analysis::slug(title).chars().take(60).collect();
-    let s = s.trim_end_matches('-').to_owned();
-    // Non-Latin letters survive slugging; a slug is ASCII (`input::is_slug`), so those fall back.
+    let mut out = String::new();
+    for c in title.chars() {
+        let folded: Option<String> = if c.is_ascii_alphanumeric() {
+            Some(c.to_ascii_lowercase().to_string())
+        } else {
+            FOLDS.iter().find(|(from, _)| from.contains(c)).map(|(_, to)| (*to).to_owned())
+        };
+        match folded {
+            Some(s) => out.push_str(&s),
+            None if !out.is_empty() && !out.ends_with('-') => out.push('-'),
+            None => {}
+        }
+        if out.len() >= 60 {
+            break;
+        }
+    }
+    let s = out.trim_end_matches('-').to_owned();
     if input::is_slug(&s) { s } else { "product".to_owned() }
 }
 

@@ -1,6 +1,7 @@
 //! `linkhub`: command-line tools over the Link Hub core.
 
 mod analyze;
+mod import;
 mod thumbnail;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +27,21 @@ enum Command {
     },
     /// Print the OpenAPI 3.1 description of the HTTP API.
     Openapi,
+    /// Import a CSV of TikTok links into a hub's catalog (a `url` column, optional `title`,
+    /// `price`, `currency`), show progress until every row is done, and print a summary.
+    Import {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// The hub's base URL (plain HTTP: a local hub, or a TLS-terminating tunnel).
+        #[arg(long)]
+        hub: String,
+        /// An API key (`lh_...`) or session token of the seller.
+        #[arg(long, env = "LINKHUB_API_KEY")]
+        api_key: String,
+        /// Give up waiting after this many seconds (the import goes on at the hub).
+        #[arg(long, default_value_t = 1800)]
+        timeout: u64,
+    },
     /// Make the thumbnail set of each cover (squares 150 and 320, card 360x640, share 1200x630;
     /// JPEG and WebP) and print one JSON line per input: each output's path, bytes, size, and time.
     Thumbnail {
@@ -104,6 +120,22 @@ fn main() -> ExitCode {
                 Err(())
             }
         },
+        Command::Import { file, hub, api_key, timeout } => {
+            let args = import::Args { file, hub, api_key, timeout: std::time::Duration::from_secs(timeout) };
+            match import::run(&args) {
+                Ok(all_imported) => {
+                    if all_imported {
+                        Ok(())
+                    } else {
+                        Err(())
+                    }
+                }
+                Err(e) => {
+                    eprintln!("linkhub import: {e}");
+                    Err(())
+                }
+            }
+        }
         Command::Openapi => {
             let doc = serde_json::to_string_pretty(&linkhub_core::api::openapi::document()).unwrap_or_default();
             writeln!(out, "{doc}").map_err(|_| ())

@@ -21,6 +21,7 @@ pub mod bindings {
     pub const CAPTION_QUEUE: &str = "CAPTION_QUEUE";
     pub const THUMBNAIL_QUEUE: &str = "THUMBNAIL_QUEUE";
     pub const TAGGING_QUEUE: &str = "TAGGING_QUEUE";
+    pub const IMPORT_QUEUE: &str = "IMPORT_QUEUE";
 
     /// The service binding the gateway forwards a function's routes to; none for services the
     /// gateway answers itself or that exist only on Spin.

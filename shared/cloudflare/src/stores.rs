@@ -171,6 +171,7 @@ impl Queue for QueuePort<'_> {
             Topic::Caption => bindings::CAPTION_QUEUE,
             Topic::Thumbnail => bindings::THUMBNAIL_QUEUE,
             Topic::Tagging => bindings::TAGGING_QUEUE,
+            Topic::Import => bindings::IMPORT_QUEUE,
         };
         let queue = self.0.queue(binding).map_err(|e| PortError::unavailable(format!("{binding}: {e}")))?;
         // A JS string on the wire: every consumer reads the same JSON text.

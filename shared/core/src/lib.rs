@@ -12,6 +12,7 @@ pub mod config;
 pub mod covers;
 pub mod error;
 pub mod ids;
+pub mod imports;
 pub mod ingest;
 pub mod jobs;
 pub mod log;

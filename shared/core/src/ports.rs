@@ -150,10 +150,12 @@ pub enum Topic {
     Caption,
     Thumbnail,
     Tagging,
+    /// Bulk imports: one message works through a few rows, then sends itself again.
+    Import,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 4] = [Topic::Metadata, Topic::Caption, Topic::Thumbnail, Topic::Tagging];
+    pub const ALL: [Topic; 5] = [Topic::Metadata, Topic::Caption, Topic::Thumbnail, Topic::Tagging, Topic::Import];
     pub fn from_name(name: &str) -> Option<Topic> {
         Topic::ALL.into_iter().find(|t| t.name() == name)
     }
@@ -163,6 +165,7 @@ impl Topic {
             Topic::Caption => "caption",
             Topic::Thumbnail => "thumbnail",
             Topic::Tagging => "tagging",
+            Topic::Import => "import",
         }
     }
 }

@@ -99,6 +99,8 @@ pub enum RouteId {
     CreateProduct,
     BulkProducts,
     ExportProducts,
+    ImportProducts,
+    GetImport,
     GetProduct,
     PatchProduct,
     DeleteProduct,
@@ -118,6 +120,8 @@ pub enum RouteId {
 pub const JSON_BODY: usize = 16 * 1024;
 /// A bulk action's ids (500 of them, with room).
 pub const BULK_BODY: usize = 64 * 1024;
+/// A bulk import's CSV (1,000 links with titles and prices, with room).
+pub const IMPORT_BODY: usize = 1024 * 1024;
 /// Uploaded images: the thumbnailer's input limit (`linkhub_imaging::Limits::max_input`).
 pub const IMAGE_BODY: usize = 10 * 1024 * 1024;
 
@@ -180,6 +184,8 @@ pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
         route!(CreateProduct, POST "/api/v1/products", Seller, JSON_BODY, None, NoStore, Products, __path_create_product),
         route!(BulkProducts, POST "/api/v1/products/bulk", Seller, BULK_BODY, None, NoStore, Products, __path_bulk_products),
         route!(ExportProducts, GET "/api/v1/products/export.csv", Seller, 0, None, NoStore, Products, __path_export_products),
+        route!(ImportProducts, POST "/api/v1/products/import", Seller, IMPORT_BODY, None, NoStore, Products, __path_import_products),
+        route!(GetImport, GET "/api/v1/products/imports/{id}", Seller, 0, None, NoStore, Products, __path_get_import),
         route!(GetProduct, GET "/api/v1/products/{id}", Seller, 0, None, NoStore, Products, __path_get_product),
         route!(PatchProduct, PATCH "/api/v1/products/{id}", Seller, JSON_BODY, None, NoStore, Products, __path_patch_product),
         route!(DeleteProduct, DELETE "/api/v1/products/{id}", Seller, 0, None, NoStore, Products, __path_delete_product),

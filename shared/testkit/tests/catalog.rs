@@ -337,3 +337,73 @@ fn public_reads_come_from_memory_then_kv_then_sql_and_follow_the_sellers_writes(
     assert_eq!(app.get("/api/v1/public/products/BBBBBBB", None).status, 404);
     assert!(block_on(app.kv.get("code/BBBBBBB")).unwrap().is_none(), "an unknown code is not remembered");
 }
+
+#[test]
+fn an_import_works_through_its_rows_with_overrides_and_a_second_run_skips_them() {
+    let app = TestApp::new();
+    let token = app.signup("importer");
+    let mut csv = String::from("url,title,price,currency\n");
+    csv.push_str(&format!("{SERUM},Glow serum 30ml,19.99,USD\n"));
+    csv.push_str(&format!("{ANKARA},,,\n"));
+    csv.push_str("https://example.com/not-a-video,,,\n");
+    for i in 0..25 {
+        csv.push_str(&format!("https://www.tiktok.com/@bulk.shop/video/74000000000000{i:05},,,\n"));
+    }
+    let upload = |csv: &str| {
+        app.call_raw(
+            "POST",
+            "/api/v1/products/import",
+            Some(&token),
+            &[("content-type", "text/csv")],
+            csv.as_bytes().to_vec(),
+        )
+    };
+    let r = upload(&csv);
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    let import = r.json();
+    let id = import["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        (import["total"].as_i64(), import["pending"].as_i64(), import["failed"].as_i64()),
+        (Some(28), Some(27), Some(1))
+    );
+    // Ten rows a run, the message sending itself again while rows are left.
+    let mut runs = 0;
+    loop {
+        let outcomes = app.step_imports();
+        if outcomes.is_empty() {
+            break;
+        }
+        assert!(outcomes.iter().all(|o| *o == linkhub_core::stages::StageOutcome::Done), "{outcomes:?}");
+        runs += 1;
+    }
+    assert_eq!(runs, 3);
+    for _ in 0..3 {
+        app.step_metadata();
+        app.step_all_stages();
+    }
+    let done = app.get(&format!("/api/v1/products/imports/{id}"), Some(&token)).json();
+    assert_eq!(
+        (done["submitted"].as_i64(), done["failed"].as_i64(), done["pending"].as_i64()),
+        (Some(27), Some(1), Some(0)),
+        "{done:#}"
+    );
+    assert_eq!(done["done"], true, "{done:#}");
+    assert_eq!(done["rows"][2]["state"], "failed");
+    let serum_product = done["rows"][0]["product_id"].as_str().unwrap();
+    let p = app.get(&format!("/api/v1/products/{serum_product}"), Some(&token)).json();
+    assert_eq!(
+        (p["title"].as_str(), p["price"]["amount"].as_str()),
+        (Some("Glow serum 30ml"), Some("19.99")),
+        "the overrides win"
+    );
+    // The same file again: every link is already imported, nothing new is made.
+    let again = upload(&csv).json();
+    while !app.step_imports().is_empty() {}
+    let again = app.get(&format!("/api/v1/products/imports/{}", again["id"].as_str().unwrap()), Some(&token)).json();
+    assert_eq!((again["existing"].as_i64(), again["submitted"].as_i64()), (Some(27), Some(0)), "{again:#}");
+    let all = app.get("/api/v1/products?limit=100", Some(&token)).json();
+    assert_eq!(all["items"].as_array().unwrap().len(), 27);
+    // Another seller cannot read it.
+    let other = app.signup("nosy");
+    assert_eq!(app.get(&format!("/api/v1/products/imports/{id}"), Some(&other)).status, 404);
+}

@@ -26,6 +26,7 @@ fn component(topic: Topic) -> &'static str {
         Topic::Caption => "caption-parser",
         Topic::Thumbnail => "thumbnailer",
         Topic::Tagging => "auto-tagger",
+        Topic::Import => "products",
     }
 }
 

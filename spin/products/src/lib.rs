@@ -1,9 +1,12 @@
-//! The Spin products component: the catalog, storefront settings and public catalog reads
-//! (private, reached from the gateway), with the cache's second level in Spin key-value.
+//! The Spin products component: the catalog, storefront settings, bulk imports and public
+//! catalog reads (private, reached from the gateway), with the cache's second level in Spin
+//! key-value; and the import runs the drain hands it (one outbox message per call).
 
 use linkhub_core::api::products::{self, ProductsDeps};
+use linkhub_core::imports::{self, ImportDeps};
+use linkhub_core::outbox::Outbox;
 use linkhub_spin::SpinSystem;
-use linkhub_spin::component::{Answer, kv, request, respond, sql};
+use linkhub_spin::component::{Answer, STAGE_PATH, kv, request, respond, sql, stage_endpoint};
 use spin_sdk::http::{IntoResponse, Request};
 use spin_sdk::http_service;
 
@@ -13,7 +16,16 @@ async fn handle(req: Request) -> impl IntoResponse {
 }
 
 async fn run(req: Request) -> Answer {
-    let (req, sql, kv) = (request(req).await?, sql().await?, kv().await?);
-    let deps = ProductsDeps { sql: &sql, kv: &kv, sys: &SpinSystem };
+    let (req, sql) = (request(req).await?, sql().await?);
+    let queue = Outbox { sql: &sql, sys: &SpinSystem };
+    if req.uri().path() == STAGE_PATH {
+        let deps = ImportDeps { sql: &sql, queue: &queue, sys: &SpinSystem };
+        return Ok(stage_endpoint(&req, async |body: &str, dead| {
+            if dead { imports::dead_letter(&sql, &SpinSystem, body).await } else { imports::process(&deps, body).await }
+        })
+        .await);
+    }
+    let kv = kv().await?;
+    let deps = ProductsDeps { sql: &sql, kv: &kv, queue: &queue, sys: &SpinSystem };
     Ok(products::handle(&deps, req).await)
 }

@@ -93,8 +93,10 @@ impl Sandbox {
         if !id.chars().all(|c| c.is_ascii_alphanumeric()) {
             return None;
         }
-        let text = std::fs::read_to_string(self.fixtures.join(format!("{id}.json"))).ok()?;
-        serde_json::from_str(&text).ok()
+        match std::fs::read_to_string(self.fixtures.join(format!("{id}.json"))) {
+            Ok(text) => serde_json::from_str(&text).ok(),
+            Err(_) => generated(id),
+        }
     }
 
     fn behaviour(fixture: &Value) -> Value {
@@ -177,6 +179,12 @@ impl Sandbox {
             Some("html") => return reply(200, "text/html", b"<html>expired</html>".to_vec()),
             _ => {}
         }
+        // A generated video's cover is the first fixture's.
+        let id = if generated(id).is_some() && !self.fixtures.join(format!("{id}.json")).exists() {
+            GENERATED_COVER
+        } else {
+            id
+        };
         for (ext, ctype) in [("jpg", "image/jpeg"), ("png", "image/png"), ("webp", "image/webp")] {
             if id.chars().all(|c| c.is_ascii_alphanumeric())
                 && let Ok(bytes) = std::fs::read(self.fixtures.join(format!("{id}.{ext}")))
@@ -242,4 +250,45 @@ fn serve(sandbox: &Sandbox, request: Request) {
     if let Err(e) = request.respond(response) {
         eprintln!("sandbox: {method} {url}: {e}");
     }
+}
+
+/// The cover every generated video shares.
+const GENERATED_COVER: &str = "7301000000000000001";
+
+/// A video no fixture file describes, with an id of 19 digits starting `74`, is generated from
+/// its id: a seller's catalog of any size (bulk-import trials, the 500-link import in the
+/// README) without 500 fixture files. Captions cycle through products, prices and currencies.
+pub fn generated(id: &str) -> Option<Value> {
+    if id.len() != 19 || !id.starts_with("74") || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = id[2..].parse().ok()?;
+    let items = [
+        "Shea butter body cream",
+        "Ankara tote bag",
+        "Vitamin C serum",
+        "Kente print scarf",
+        "Wireless earbuds",
+        "Hair bonnet satin",
+        "Jollof spice mix",
+        "Beaded necklace",
+    ];
+    let prices = [("₦", "8,500"), ("KSh ", "1,200"), ("R$ ", "89,90"), ("$", "24.99"), ("Rp ", "150.000")];
+    let item = items[(n % items.len() as u64) as usize];
+    let (symbol, price) = prices[(n / 8 % prices.len() as u64) as usize];
+    let caption = format!("{item} no. {n} only {symbol}{price}! Order on WhatsApp #shop #restock");
+    Some(json!({
+        "version": "1.0",
+        "type": "video",
+        "title": caption,
+        "author_url": "https://www.tiktok.com/@bulk.shop",
+        "author_name": "Bulk Shop",
+        "html": format!("<blockquote class=\"tiktok-embed\" cite=\"https://www.tiktok.com/@bulk.shop/video/{id}\" data-video-id=\"{id}\"></blockquote>"),
+        "thumbnail_width": 720,
+        "thumbnail_height": 1280,
+        "provider_name": "TikTok",
+        "provider_url": "https://www.tiktok.com",
+        "embed_product_id": id,
+        "embed_type": "video",
+    }))
 }

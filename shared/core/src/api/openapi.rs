@@ -15,6 +15,7 @@ use crate::cache::PublicStore;
 use crate::catalog::{Draft, FormatView, ThumbnailView};
 use crate::error::FieldError;
 use crate::error::{ErrorBody, ErrorDetail};
+use crate::imports::{ImportRowView, ImportView};
 use crate::ingest::{SubmitRequest, SubmitResponse};
 use crate::jobs::{CoverView, JobErrorView, JobPage, JobProduct, JobView, ListQuery, StageView, StagesView, VideoView};
 use crate::products::bulk::{BulkRequest, BulkResult, BulkSkipped};
@@ -143,6 +144,17 @@ fn bulk_products() {}
     responses((status = 200, description = "every product as CSV; formula-like cells are neutralised", content_type = "text/csv")))]
 fn export_products() {}
 
+#[utoipa::path(post, path = "/api/v1/products/import", tag = "products", security(("bearer" = [])),
+    request_body(content = String, content_type = "text/csv", description = "a `url` column (or links alone, one per line), optional `title`, `price`, `currency`; at most 1,000 links"),
+    responses((status = 202, body = ImportView, description = "accepted; the rows are worked through at the hub's pace"),
+              (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
+fn import_products() {}
+
+#[utoipa::path(get, path = "/api/v1/products/imports/{id}", tag = "products", security(("bearer" = [])),
+    params(("id" = String, Path, description = "import id")),
+    responses((status = 200, body = ImportView, description = "progress and every row's result"), (status = 404, body = ErrorBody)))]
+fn get_import() {}
+
 #[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])),
     params(("id" = String, Path, description = "product id")),
     responses((status = 200, body = ProductView), (status = 404, body = ErrorBody)))]
@@ -203,7 +215,7 @@ fn public_store() {}
         CreateApiKeyRequest, CreatedApiKey, ApiKeyView, ApiKeyList, SubmitRequest, SubmitResponse, JobView, JobPage,
         StagesView, StageView, VideoView, CoverView, JobErrorView, Draft, ThumbnailView, FormatView, TrendsView,
         FieldError, JobProduct, ProductView, PriceView, SeoView, SourceView, ProductPage, BulkRequest, BulkResult, BulkSkipped,
-        StorefrontView, PublicStore
+        StorefrontView, PublicStore, ImportView, ImportRowView
     )),
     modifiers(&BearerAuth)
 )]

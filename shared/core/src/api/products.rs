@@ -7,20 +7,22 @@ use crate::accounts::SellerId;
 use crate::cache;
 use crate::error::{ApiError, ApiResult};
 use crate::log::LogCtx;
-use crate::ports::{Kv, Sql, System};
+use crate::ports::{Kv, Queue, Sql, System};
 use crate::products::{self, bulk, search};
 use crate::routes::{RouteId, Service};
 use crate::storefront;
 use http::StatusCode;
 use http::header::{CACHE_CONTROL, ETAG, HeaderValue};
 
-pub struct ProductsDeps<'a, S, K, Y> {
+pub struct ProductsDeps<'a, S, K, Q, Y> {
     pub sql: &'a S,
     pub kv: &'a K,
+    /// Bulk imports: the import queue, and the metadata queue their links go to.
+    pub queue: &'a Q,
     pub sys: &'a Y,
 }
 
-pub async fn handle<S: Sql, K: Kv, Y: System>(d: &ProductsDeps<'_, S, K, Y>, req: Request) -> Response {
+pub async fn handle<S: Sql, K: Kv, Q: Queue, Y: System>(d: &ProductsDeps<'_, S, K, Q, Y>, req: Request) -> Response {
     let log = LogCtx::new("products").with("request_id", header(&req, REQUEST_ID_HEADER).unwrap_or(""));
     match dispatch(d, &req).await {
         Ok(r) => r,
@@ -58,7 +60,10 @@ fn query<T: serde::de::DeserializeOwned>(req: &Request) -> ApiResult<T> {
         .map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))
 }
 
-async fn dispatch<S: Sql, K: Kv, Y: System>(d: &ProductsDeps<'_, S, K, Y>, req: &Request) -> ApiResult<Response> {
+async fn dispatch<S: Sql, K: Kv, Q: Queue, Y: System>(
+    d: &ProductsDeps<'_, S, K, Q, Y>,
+    req: &Request,
+) -> ApiResult<Response> {
     let m = super::matched(req, Service::Products)?;
     let started = d.sys.now_ms();
     match m.id() {
@@ -126,6 +131,12 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(d: &ProductsDeps<'_, S, K, Y>, req: 
                 .insert("content-disposition", HeaderValue::from_static("attachment; filename=\"products.csv\""));
             resp
         }
+        RouteId::ImportProducts => {
+            let request_id = header(req, REQUEST_ID_HEADER).unwrap_or("");
+            let (status, view) = crate::imports::create(d.sql, d.queue, d.sys, &seller, req.body(), request_id).await?;
+            json(status, &view)
+        }
+        RouteId::GetImport => json(StatusCode::OK, &crate::imports::get(d.sql, &seller, id).await?),
         RouteId::GetStorefront => json(StatusCode::OK, &storefront::get(d.sql, &seller).await?),
         RouteId::PatchStorefront => json(StatusCode::OK, &storefront::patch(d.sql, d.sys, &seller, req.body()).await?),
         _ => return Err(super::route_not_found()),

@@ -1,4 +1,5 @@
-//! `GET /api/v1/products/export.csv`: the seller's catalog as CSV (RFC 4180), for spreadsheets.
+//! `GET /api/v1/products/export.csv`: the seller's catalog as CSV (RFC 4180, written by the `csv`
+//! crate), for spreadsheets.
 //! A cell that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or
 //! a carriage return) is prefixed with `'` (OWASP's advice against CSV injection).
 
@@ -25,22 +26,20 @@ pub const HEADER: [&str; 14] = [
     "updated_at",
 ];
 
-/// One cell, neutralised and quoted when it needs to be.
-pub fn cell(value: &str) -> String {
-    let neutral =
-        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() };
-    if neutral.contains([',', '"', '\n', '\r']) { format!("\"{}\"", neutral.replace('"', "\"\"")) } else { neutral }
+/// A cell a spreadsheet would run as a formula, prefixed so it reads as text.
+pub fn neutralise(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() }
 }
 
-fn line(cells: &[&str]) -> String {
-    let mut out = cells.iter().map(|c| cell(c)).collect::<Vec<_>>().join(",");
-    out.push_str("\r\n");
-    out
+fn line(out: &mut csv::Writer<Vec<u8>>, cells: &[&str]) -> ApiResult<()> {
+    out.write_record(cells.iter().map(|c| neutralise(c)))
+        .map_err(|e| crate::error::ApiError::internal(format!("csv: {e}")))
 }
 
 /// Pages through the seller's products by their integer key, 500 at a time.
 pub async fn export(sql: &impl Sql, seller: &SellerId) -> ApiResult<String> {
-    let mut out = line(&HEADER);
+    let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    line(&mut out, &HEADER)?;
     let mut after = 0i64;
     loop {
         let rows: Vec<ProductRow> = all(
@@ -56,39 +55,42 @@ pub async fn export(sql: &impl Sql, seller: &SellerId) -> ApiResult<String> {
         for r in rows {
             let tags: Vec<String> = serde_json::from_str(&r.tags).unwrap_or_default();
             let updated = r.updated_at.to_string();
-            out.push_str(&line(&[
-                &r.id,
-                &r.code,
-                &r.slug,
-                &r.title,
-                &r.status,
-                &r.availability,
-                r.price.as_deref().unwrap_or(""),
-                r.compare_at_price.as_deref().unwrap_or(""),
-                r.currency.as_deref().unwrap_or(""),
-                &r.category,
-                &tags.join(" "),
-                &r.description,
-                r.video_url.as_deref().unwrap_or(""),
-                &updated,
-            ]));
+            line(
+                &mut out,
+                &[
+                    &r.id,
+                    &r.code,
+                    &r.slug,
+                    &r.title,
+                    &r.status,
+                    &r.availability,
+                    r.price.as_deref().unwrap_or(""),
+                    r.compare_at_price.as_deref().unwrap_or(""),
+                    r.currency.as_deref().unwrap_or(""),
+                    &r.category,
+                    &tags.join(" "),
+                    &r.description,
+                    r.video_url.as_deref().unwrap_or(""),
+                    &updated,
+                ],
+            )?;
         }
         after = last;
     }
-    Ok(out)
+    let bytes = out.into_inner().map_err(|e| crate::error::ApiError::internal(format!("csv: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| crate::error::ApiError::internal(format!("csv: {e}")))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::cell;
+    use super::neutralise;
 
     #[test]
-    fn formulas_are_neutralised_and_quotes_escaped() {
-        assert_eq!(cell("=HYPERLINK(\"http://evil\")"), "\"'=HYPERLINK(\"\"http://evil\"\")\"");
-        assert_eq!(cell("+234 801"), "'+234 801");
-        assert_eq!(cell("-5"), "'-5");
-        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(cell("Glow, serum"), "\"Glow, serum\"");
-        assert_eq!(cell("plain"), "plain");
+    fn formulas_are_neutralised() {
+        assert_eq!(neutralise("=HYPERLINK(\"http://evil\")"), "'=HYPERLINK(\"http://evil\")");
+        assert_eq!(neutralise("+234 801"), "'+234 801");
+        assert_eq!(neutralise("-5"), "'-5");
+        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("plain"), "plain");
     }
 }

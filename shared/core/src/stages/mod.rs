@@ -124,7 +124,20 @@ pub async fn complete(sql: &impl Sql, sys: &impl System, job_id: &str, seller_id
     if !rows.iter().all(|r| state::finished(&r.state)) {
         return Ok(false);
     }
-    let draft = crate::catalog::build_draft(sql, job_id, seller_id).await?;
+    let mut draft = crate::catalog::build_draft(sql, job_id, seller_id).await?;
+    // A bulk import's title and price for this link win over what the stages found.
+    if let Some((title, price, currency)) = crate::imports::overrides(sql, job_id, seller_id)
+        .await
+        .map_err(|e| PortError::unavailable(e.cause.unwrap_or(e.message)))?
+    {
+        if let Some(t) = title {
+            draft.title = t;
+        }
+        if price.is_some() {
+            draft.price = price;
+            draft.currency = currency;
+        }
+    }
     let now = sys.now_ms();
     let product_id = crate::ids::new_id(sys, "prd")?;
     let code = crate::products::new_code(sys).map_err(|e| PortError::unavailable(e.cause.unwrap_or(e.message)))?;

@@ -121,7 +121,7 @@ impl TestApp {
                 block_on(ingest::handle(&deps, r))
             }
             Action::Forward(Service::Products, r) => {
-                let deps = ProductsDeps { sql: &self.sql, kv: &self.kv, sys: &self.sys };
+                let deps = ProductsDeps { sql: &self.sql, kv: &self.kv, queue: &self.queue, sys: &self.sys };
                 block_on(products::handle(&deps, r))
             }
             Action::Forward(Service::Ingest, r) => {
@@ -225,6 +225,13 @@ impl TestApp {
         self.step_stage(analysis::Which::Caption);
         self.step_stage(analysis::Which::Tagging);
         self.step_thumbnail();
+    }
+
+    /// Takes every queued import message and runs it once; returns the outcomes.
+    pub fn step_imports(&self) -> Vec<StageOutcome> {
+        let deps = linkhub_core::imports::ImportDeps { sql: &self.sql, queue: &self.queue, sys: &self.sys };
+        let messages = self.queue.take(Topic::Import);
+        messages.iter().map(|m| block_on(linkhub_core::imports::process(&deps, m))).collect()
     }
 
     pub fn dead_letter(&self, body: &str) -> StageOutcome {

@@ -104,3 +104,52 @@ fn public_reads_come_through_the_cache_and_follow_the_sellers_writes() {
     hub.post(&format!("/api/v1/products/{id}/unpublish"), Some(&token), &json!({}));
     assert_eq!(hub.get(&public, None).status, 404, "a draft is not public");
 }
+
+/// The `linkhub` binary `make test` built beside these tests.
+fn cli() -> std::process::Command {
+    let bin = std::env::var("LINKHUB_BIN")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/debug/linkhub").to_owned());
+    std::process::Command::new(bin)
+}
+
+#[test]
+fn a_csv_import_through_the_cli_reports_every_row_and_a_second_run_skips_them() {
+    let hub = Hub::from_env();
+    let (token, _) = hub.seller();
+    let key = hub.post("/api/v1/auth/api-keys", Some(&token), &json!({"name": "bulk import"})).json()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Generated sandbox videos (`74…`), one with overrides, and a line that is not a TikTok link.
+    let seed = unique("");
+    let seed: String = seed.chars().filter(char::is_ascii_digit).collect::<String>();
+    let base: u64 = 7_400_000_000_000_000_000 + seed.parse::<u64>().unwrap_or(0) % 1_000_000_000 * 1000;
+    let mut csv = String::from("url,title,price,currency\n");
+    csv.push_str(&format!("https://www.tiktok.com/@bulk.shop/video/{base},Beaded necklace gold,4500,KES\n"));
+    for i in 1..12 {
+        csv.push_str(&format!("https://www.tiktok.com/@bulk.shop/video/{},,,\n", base + i));
+    }
+    csv.push_str("https://example.com/not-tiktok,,,\n");
+    let file = std::env::temp_dir().join(format!("linkhub-import-{base}.csv"));
+    std::fs::write(&file, &csv).unwrap();
+    let run = || {
+        let out = cli()
+            .args(["import", file.to_str().unwrap(), "--hub", &hub.base, "--api-key", &key, "--timeout", "120"])
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, stdout, stderr) = run();
+    assert!(!ok, "a failed row makes the command fail: {stdout}{stderr}");
+    assert!(stdout.contains("submitted 12  already imported 0  failed 1"), "{stdout}{stderr}");
+    assert!(stdout.contains("example.com/not-tiktok"), "{stdout}");
+    let (_, again, stderr) = run();
+    assert!(again.contains("submitted 0  already imported 12  failed 1"), "{again}{stderr}");
+    let found = hub.get("/api/v1/products?q=necklace%20gold", Some(&token)).json();
+    assert_eq!(found["items"][0]["price"], json!({"amount": "4500", "currency": "KES"}), "{found:#}");
+    assert_eq!(hub.get("/api/v1/products?limit=100", Some(&token)).json()["items"].as_array().unwrap().len(), 12);
+}

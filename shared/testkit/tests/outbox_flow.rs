@@ -25,6 +25,7 @@ fn drain(app: &TestApp) -> DrainReport {
     let queue = Outbox { sql: &app.sql, sys: &app.sys };
     let stage = analysis::AnalysisDeps { sql: &app.sql, queue: &queue, sys: &app.sys, cfg: &app.cfg };
     let thumbs = thumbnail::ThumbnailDeps { sql: &app.sql, blobs: &app.blobs, sys: &app.sys, cfg: &app.cfg };
+    let imports = linkhub_core::imports::ImportDeps { sql: &app.sql, queue: &queue, sys: &app.sys };
     block_on(outbox::drain(&app.sql, &app.sys, 100, async |topic, body: &str, dead| match (topic, dead) {
         (Topic::Metadata, false) => {
             let deps = metadata::MetadataDeps {
@@ -45,6 +46,8 @@ fn drain(app: &TestApp) -> DrainReport {
         (Topic::Tagging, true) => analysis::dead_letter(&stage, Which::Tagging, body).await,
         (Topic::Thumbnail, false) => thumbnail::process(&thumbs, body).await,
         (Topic::Thumbnail, true) => thumbnail::dead_letter(&app.sql, &app.sys, &app.cfg, body).await,
+        (Topic::Import, false) => linkhub_core::imports::process(&imports, body).await,
+        (Topic::Import, true) => linkhub_core::imports::dead_letter(&app.sql, &app.sys, body).await,
     }))
     .unwrap()
 }
@@ -109,4 +112,32 @@ fn a_drain_that_dies_mid_message_is_made_good_by_the_next() {
     drain(&app);
     assert_eq!(app.job(&token, &job)["status"], "ready");
     assert_eq!(pending(&app), 0);
+}
+
+#[test]
+fn an_import_runs_through_the_outbox_at_its_own_pace_and_ends_done() {
+    let app = outbox_app();
+    let token = app.signup("spinimport");
+    let mut csv = String::from("url\n");
+    for i in 0..23 {
+        csv.push_str(&format!("https://www.tiktok.com/@bulk.shop/video/74100000000000{i:05}\n"));
+    }
+    let r = app.call_raw(
+        "POST",
+        "/api/v1/products/import",
+        Some(&token),
+        &[("content-type", "text/csv")],
+        csv.into_bytes(),
+    );
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    assert!(app.queue.is_empty(), "Spin's way: the import run waits in the outbox");
+    for _ in 0..20 {
+        drain(&app);
+        // The next run is due a second later.
+        app.sys.advance_ms(1_000);
+    }
+    let view = app.get(&format!("/api/v1/products/imports/{id}"), Some(&token)).json();
+    assert_eq!((view["submitted"].as_i64(), view["done"].as_bool()), (Some(23), Some(true)), "{view:#}");
+    assert_eq!(app.get("/api/v1/products?limit=50", Some(&token)).json()["items"].as_array().unwrap().len(), 23);
 }

@@ -120,6 +120,11 @@ impl TestApp {
                 let deps = IngestDeps { sql: &self.sql, blobs: &self.blobs, queue: &queue, sys: &self.sys };
                 block_on(ingest::handle(&deps, r))
             }
+            Action::Forward(Service::Products, r) if self.outbox => {
+                let queue = Outbox { sql: &self.sql, sys: &self.sys };
+                let deps = ProductsDeps { sql: &self.sql, kv: &self.kv, queue: &queue, sys: &self.sys };
+                block_on(products::handle(&deps, r))
+            }
             Action::Forward(Service::Products, r) => {
                 let deps = ProductsDeps { sql: &self.sql, kv: &self.kv, queue: &self.queue, sys: &self.sys };
                 block_on(products::handle(&deps, r))

@@ -51,6 +51,10 @@ CREATE TABLE products (
     updated_at       INTEGER NOT NULL,
     UNIQUE (seller_id, slug)
 );
+-- The product a job made, set once: a product the seller deleted is not made again when the job
+-- completes again (a retry, a new cover).
+ALTER TABLE jobs ADD COLUMN product_id TEXT;
+
 CREATE INDEX products_by_seller_new ON products (seller_id, created_at, seq);
 CREATE INDEX products_by_seller_price ON products (seller_id, price_e4, seq);
 CREATE INDEX products_by_seller_status ON products (seller_id, status, created_at, seq);

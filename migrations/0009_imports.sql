@@ -25,3 +25,5 @@ CREATE TABLE import_rows (
     PRIMARY KEY (import_id, line)
 );
 CREATE INDEX import_rows_by_job ON import_rows (job_id) WHERE job_id IS NOT NULL;
+-- A seller's imports still working (the cap on open imports).
+CREATE INDEX import_rows_open ON import_rows (seller_id, state);

@@ -36,7 +36,8 @@ fn refusal(status: u16, v: &Value) -> String {
     )
 }
 
-/// Runs the import; `Ok(true)` when every row was imported (submitted or existing).
+/// Runs the import; `Ok(true)` when every row was imported (submitted or existing) and no job
+/// failed.
 pub fn run(args: &Args) -> Result<bool, String> {
     let csv = std::fs::read(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
     let hub = args.hub.trim_end_matches('/');
@@ -86,7 +87,8 @@ pub fn run(args: &Args) -> Result<bool, String> {
     };
     bar.finish();
     print_summary(&id, &view, started.elapsed());
-    Ok(view["failed"].as_u64() == Some(0))
+    let job_failed = view["rows"].as_array().into_iter().flatten().any(|r| r["job_status"] == "failed");
+    Ok(view["failed"].as_u64() == Some(0) && !job_failed)
 }
 
 fn print_summary(id: &str, view: &Value, took: Duration) {

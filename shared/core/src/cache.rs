@@ -50,6 +50,8 @@ struct Memory {
     entries: HashMap<String, Vec<u8>>,
     order: VecDeque<String>,
     versions: HashMap<String, (i64, i64)>,
+    /// Bumped by [`forget`]: a version read that raced a write in this isolate is not kept.
+    forgotten: HashMap<String, u64>,
 }
 
 thread_local! {
@@ -76,7 +78,11 @@ fn memory_put(key: &str, value: &[u8]) {
 
 /// Forgets this isolate's copy of the seller's catalog version: called after the seller's writes.
 pub fn forget(seller_id: &str) {
-    MEMORY.with(|m| m.borrow_mut().versions.remove(seller_id));
+    MEMORY.with(|m| {
+        let mut m = m.borrow_mut();
+        m.versions.remove(seller_id);
+        *m.forgotten.entry(seller_id.to_owned()).or_insert(0) += 1;
+    });
 }
 
 /// Empties this isolate's memory level (tests and the benchmark's KV column).
@@ -92,8 +98,17 @@ async fn version(sql: &impl Sql, sys: &impl System, seller_id: &str) -> ApiResul
     {
         return Ok(v);
     }
+    let generation = |m: &Memory| m.forgotten.get(seller_id).copied().unwrap_or(0);
+    let before = MEMORY.with(|m| generation(&m.borrow()));
     let v = storefront::catalog_version(sql, seller_id).await?;
-    MEMORY.with(|m| m.borrow_mut().versions.insert(seller_id.to_owned(), (v, now)));
+    MEMORY.with(|m| {
+        let mut m = m.borrow_mut();
+        // A write in this isolate while the version was being read: it may be older than the
+        // write, so it is used for this read only.
+        if generation(&m) == before {
+            m.versions.insert(seller_id.to_owned(), (v, now));
+        }
+    });
     Ok(v)
 }
 

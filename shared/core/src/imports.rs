@@ -5,7 +5,7 @@
 //! [`RUN_DELAY_SECONDS`]), so an import is never refused by the per-minute submission limit and
 //! does not starve the seller's interactive submissions. Each row ends `submitted` (a new job),
 //! `existing` (the seller had already submitted the video: a second run of the same file
-//! imports nothing twice) or `failed` with why; `GET /api/v1/products/imports/{id}` reports the
+//! imports nothing twice and changes nothing, the seller's edits included) or `failed` with why; `GET /api/v1/products/imports/{id}` reports the
 //! rows with their jobs' progress.
 
 use crate::accounts::SellerId;
@@ -21,6 +21,8 @@ use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 pub const MAX_ROWS: usize = 1000;
+/// Imports of one seller still working at once; another waits for one to finish (409).
+pub const MAX_OPEN: usize = 3;
 pub const ROWS_PER_RUN: usize = 10;
 pub const RUN_DELAY_SECONDS: u32 = 1;
 /// Rows per INSERT (9 parameters each) under D1's 100 bound parameters.
@@ -160,6 +162,20 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, ImportView)> {
     let settings = crate::storefront::settings_row(sql, seller).await?;
     let lines = parse(body, settings.currency.as_deref())?;
+    let open: Vec<serde_json::Value> = all(
+        sql,
+        Stmt::new("SELECT DISTINCT import_id FROM import_rows WHERE seller_id = ? AND state = ? LIMIT ?")
+            .bind(&seller.0)
+            .bind(PENDING)
+            .bind(i64::try_from(MAX_OPEN).unwrap_or(3)),
+    )
+    .await?;
+    if open.len() >= MAX_OPEN {
+        return Err(ApiError::conflict(
+            "too_many_imports",
+            format!("{MAX_OPEN} of your imports are still working; send this one when one has finished"),
+        ));
+    }
     let id = new_id(sys, "imp")?;
     let now = sys.now_ms();
     let mut stmts = vec![
@@ -322,15 +338,12 @@ async fn run<S: Sql, Q: Queue, Y: System>(d: &ImportDeps<'_, S, Q, Y>, msg: &Imp
     struct Pending {
         line: i64,
         url: String,
-        title: Option<String>,
-        price: Option<String>,
-        currency: Option<String>,
     }
     let seller = SellerId(msg.seller_id.clone());
     let rows: Vec<Pending> = all(
         d.sql,
         Stmt::new(
-            "SELECT line, url, title, price, currency FROM import_rows WHERE import_id = ? AND seller_id = ? AND state = ? \
+            "SELECT line, url FROM import_rows WHERE import_id = ? AND seller_id = ? AND state = ? \
              ORDER BY line LIMIT ?",
         )
         .bind(msg.import_id.as_str())
@@ -348,7 +361,7 @@ async fn run<S: Sql, Q: Queue, Y: System>(d: &ImportDeps<'_, S, Q, Y>, msg: &Imp
                 Err(e) if e.status.is_server_error() => return Err(e),
                 Err(e) => (FAILED, None, Some(e.message)),
             };
-        let mut stmts = vec![
+        let stmts = vec![
             Stmt::new(
                 "UPDATE import_rows SET state = ?, job_id = ?, error = ? WHERE import_id = ? AND seller_id = ? AND line = ? \
                  AND state = ?",
@@ -365,28 +378,6 @@ async fn run<S: Sql, Q: Queue, Y: System>(d: &ImportDeps<'_, S, Q, Y>, msg: &Imp
                 .bind(msg.import_id.as_str())
                 .bind(&seller.0),
         ];
-        // A video imported before already has its product: the overrides apply to it now (a
-        // new job's product takes them when it is made, `overrides`).
-        if let Some(job) =
-            job_id.as_deref().filter(|_| state == EXISTING && (row.title.is_some() || row.price.is_some()))
-        {
-            let e4 = row.price.as_deref().and_then(Amount::parse).map(|a| a.e4);
-            stmts.push(
-                Stmt::new(
-                    "UPDATE products SET title = COALESCE(?, title), price = COALESCE(?, price), \
-                     price_e4 = COALESCE(?, price_e4), currency = COALESCE(?, currency), version = version + 1, \
-                     updated_at = ? WHERE job_id = ? AND seller_id = ?",
-                )
-                .bind(row.title.clone())
-                .bind(row.price.clone())
-                .bind(e4)
-                .bind(row.currency.clone())
-                .bind(d.sys.now_ms())
-                .bind(job)
-                .bind(&seller.0),
-            );
-            stmts.push(crate::storefront::bump(&seller.0, d.sys.now_ms()));
-        }
         d.sql.batch(stmts).await?;
     }
     Ok(more)

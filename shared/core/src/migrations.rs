@@ -31,9 +31,11 @@ pub fn statements(sql: &str) -> Vec<String> {
             .filter(|w| !w.is_empty())
             .map(str::to_ascii_uppercase)
             .collect();
+        // A trigger ends at the `END` that closes its `BEGIN`, not one that closes a `CASE`.
+        let count = |word: &str| words.iter().filter(|w| *w == word).count();
         let in_trigger = words.first().is_some_and(|w| w == "CREATE")
             && words.iter().take(4).any(|w| w == "TRIGGER")
-            && words.last().is_none_or(|w| w != "END");
+            && (words.last().is_none_or(|w| w != "END") || count("END") <= count("CASE"));
         if in_trigger {
             continue;
         }
@@ -78,7 +80,8 @@ mod tests {
     #[test]
     fn triggers_keep_their_bodies_and_other_statements_split_at_semicolons() {
         let sql = "CREATE TABLE a (x INT); -- a comment; with a semicolon\n\
-                   CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  INSERT INTO b VALUES (new.x);\n  DELETE FROM c;\nEND;\n\
+                   CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  INSERT INTO b VALUES (new.x);\n  \
+                   UPDATE c SET y = CASE WHEN new.x > 0 THEN 1 ELSE 0 END;\n  DELETE FROM c;\nEND;\n\
                    CREATE INDEX i ON a (x);";
         let got = statements(sql);
         assert_eq!(got.len(), 3, "{got:?}");

@@ -49,18 +49,38 @@ fn a_ready_job_becomes_one_published_product_found_by_an_accent_free_word() {
     assert_eq!(p["source"]["job_id"], job["job_id"]);
     assert_eq!(p["images"].as_array().unwrap().len(), 4, "the job's renditions");
     assert!(linkhub_core::products::is_code(p["code"].as_str().unwrap()));
-    // Completing again (a retry, a new cover) makes no second product.
-    block_on(linkhub_core::stages::complete(&app.sql, &app.sys, job["job_id"].as_str().unwrap(), "x")).unwrap();
+    // Completing again (a retry, a new cover) makes no second product; once deleted, none.
+    let job_id = job["job_id"].as_str().unwrap();
+    let seller: String = block_on(linkhub_core::ports::Sql::query(
+        &app.sql,
+        linkhub_core::ports::Stmt::new("SELECT seller_id FROM jobs WHERE id = ?").bind(job_id),
+    ))
+    .unwrap()[0]["seller_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let complete_again = || {
+        let reopen =
+            linkhub_core::ports::Stmt::new("UPDATE jobs SET status = 'metadata_ready' WHERE id = ?").bind(job_id);
+        block_on(linkhub_core::ports::Sql::execute(&app.sql, reopen)).unwrap();
+        assert!(block_on(linkhub_core::stages::complete(&app.sql, &app.sys, job_id, &seller)).unwrap());
+    };
+    complete_again();
     assert_eq!(app.get("/api/v1/products", Some(&token)).json()["items"].as_array().unwrap().len(), 1);
-    // A word of the caption with its accent taken off, and a prefix as the seller types.
+    assert_eq!(titles(&app.get("/api/v1/products?q=vitam", Some(&token))).len(), 1, "a prefix as the seller types");
+    let pid = product["id"].as_str().unwrap();
+    assert_eq!(app.call("DELETE", &format!("/api/v1/products/{pid}"), Some(&token), &[], None).status, 204);
+    complete_again();
+    let left = app.get("/api/v1/products", Some(&token)).json();
+    assert!(left["items"].as_array().unwrap().is_empty(), "a deleted product stays deleted: {left:#}");
+    // A word with its accent taken off.
     make(&app, &token, json!({"title": "Suéter de lã", "price": {"amount": "120", "currency": "BRL"}}));
     let found = app.get("/api/v1/products?q=sueter", Some(&token));
     assert_eq!(titles(&found), vec!["Suéter de lã"]);
-    assert_eq!(titles(&app.get("/api/v1/products?q=vitam", Some(&token))).len(), 1);
     // The same link again is a duplicate job: no product.
     let dup = app.submit(&token, SERUM).json();
     assert_eq!(dup["status"], "ready");
-    assert_eq!(app.get("/api/v1/products", Some(&token)).json()["items"].as_array().unwrap().len(), 2);
+    assert_eq!(app.get("/api/v1/products", Some(&token)).json()["items"].as_array().unwrap().len(), 1);
 }
 
 #[test]
@@ -97,6 +117,12 @@ fn edits_carry_versions_and_a_stale_if_match_is_refused() {
     assert_eq!(ok.status, 200, "{}", String::from_utf8_lossy(&ok.body));
     assert_eq!(ok.json()["price"]["amount"], "14500.5");
     assert_ne!(ok.headers["etag"].to_str().unwrap(), etag);
+    // A compare-at price is checked against the price the product will have.
+    let below = patch(&app, &token, id, None, json!({"compare_at_price": {"amount": "100", "currency": "NGN"}}));
+    assert_eq!(
+        (below.status, below.json()["error"]["fields"][0]["path"].as_str()),
+        (422, Some("compare_at_price.amount"))
+    );
     let stale = patch(&app, &token, id, Some(&etag), json!({"title": "Lost update"}));
     assert_eq!((stale.status, stale.code().as_str()), (412, "precondition_failed"));
     assert_eq!(app.get(&format!("/api/v1/products/{id}"), Some(&token)).json()["title"], "Ankara wax");
@@ -205,6 +231,8 @@ fn search_filters_sorts_and_pages_without_repeats() {
         let want = if q.contains("q=ca") { 5 } else { 6 };
         assert_eq!(seen.len(), want, "{q}: {seen:?}");
     }
+    // The seller's own id is a token of the index; typing its first letters finds nothing.
+    assert!(titles(&get("q=sel")).is_empty(), "{:?}", titles(&get("q=sel")));
     assert_eq!(get("sort=cheapest").code(), "invalid_sort");
     assert_eq!(get("cursor=zzz").code(), "invalid_cursor");
     assert_eq!(get("q=%22%20OR%20owner%20%3A%20*").status, 200, "FTS syntax in the query is only words");
@@ -389,13 +417,15 @@ fn an_import_works_through_its_rows_with_overrides_and_a_second_run_skips_them()
     );
     assert_eq!(done["done"], true, "{done:#}");
     assert_eq!(done["rows"][2]["state"], "failed");
-    let serum_product = done["rows"][0]["product_id"].as_str().unwrap();
+    let serum_product = done["rows"][0]["product_id"].as_str().unwrap().to_owned();
     let p = app.get(&format!("/api/v1/products/{serum_product}"), Some(&token)).json();
     assert_eq!(
         (p["title"].as_str(), p["price"]["amount"].as_str()),
         (Some("Glow serum 30ml"), Some("19.99")),
         "the overrides win"
     );
+    // The seller edits it; running the file again must not undo the edit.
+    assert_eq!(patch(&app, &token, &serum_product, None, json!({"title": "Glow serum, edited"})).status, 200);
     // The same file again: every link is already imported, nothing new is made.
     let again = upload(&csv).json();
     while !app.step_imports().is_empty() {}
@@ -403,6 +433,14 @@ fn an_import_works_through_its_rows_with_overrides_and_a_second_run_skips_them()
     assert_eq!((again["existing"].as_i64(), again["submitted"].as_i64()), (Some(27), Some(0)), "{again:#}");
     let all = app.get("/api/v1/products?limit=100", Some(&token)).json();
     assert_eq!(all["items"].as_array().unwrap().len(), 27);
+    let p = app.get(&format!("/api/v1/products/{serum_product}"), Some(&token)).json();
+    assert_eq!(p["title"], "Glow serum, edited", "a second run changes nothing");
+    // At most three imports work at once per seller.
+    for _ in 0..3 {
+        assert_eq!(upload(&csv).status, 202);
+    }
+    let r = upload(&csv);
+    assert_eq!((r.status, r.code().as_str()), (409, "too_many_imports"));
     // Another seller cannot read it.
     let other = app.signup("nosy");
     assert_eq!(app.get(&format!("/api/v1/products/imports/{id}"), Some(&other)).status, 404);

@@ -97,7 +97,7 @@ pub fn finish<Y: System>(d_sys: &Y, cfg: &Config, ctx: &RequestCtx, mut resp: Re
         h.insert("access-control-allow-origin", v);
         h.insert(
             "access-control-expose-headers",
-            HeaderValue::from_static("x-request-id, retry-after, idempotent-replayed"),
+            HeaderValue::from_static("x-request-id, retry-after, idempotent-replayed, etag"),
         );
         h.insert("vary", HeaderValue::from_static("origin"));
     }
@@ -209,7 +209,7 @@ fn preflight() -> Response {
     }
     h.insert(
         "access-control-allow-headers",
-        HeaderValue::from_static("authorization, content-type, idempotency-key, x-request-id"),
+        HeaderValue::from_static("authorization, content-type, idempotency-key, if-match, x-request-id"),
     );
     h.insert("access-control-max-age", HeaderValue::from_static("600"));
     r

@@ -42,12 +42,13 @@ fn with_etag(view: &products::ProductView, mut resp: Response) -> Response {
     resp
 }
 
-/// A public read: cacheable briefly by browsers and the edge, and says which level answered
+/// A public read: cacheable by browsers and the edge for as long as an isolate trusts a catalog
+/// version (`cache::VERSION_TTL_MS`), and says which level answered
 /// (`x-cache`) and how long the read took inside the function (`server-timing`).
 fn public<T: serde::Serialize>(value: &T, tier: cache::Tier, started: i64, now: i64) -> Response {
     let mut resp = json(StatusCode::OK, value);
     let h = resp.headers_mut();
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=30"));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=5"));
     h.insert("x-cache", HeaderValue::from_static(tier.name()));
     if let Ok(v) = HeaderValue::from_str(&format!("cache;desc={};dur={}", tier.name(), now - started)) {
         h.insert("server-timing", v);

@@ -1,7 +1,7 @@
 //! `POST /api/v1/products/bulk`: publish, unpublish, archive or delete many products at once.
 //! Ids go to SQL in chunks that keep every statement under D1's 100 bound parameters; each chunk
-//! is one statement whose `RETURNING` says which rows changed, and every id the seller sent is
-//! answered: changed, or why not.
+//! is read (which rows will change), then changed in one batch with the seller's catalog version,
+//! and every id the seller sent is answered: changed, or why not.
 
 use crate::accounts::SellerId;
 use crate::error::{ApiError, ApiResult};
@@ -55,45 +55,58 @@ pub async fn run(sql: &impl Sql, sys: &impl System, seller: &SellerId, req: Bulk
     if ids.is_empty() || ids.len() > MAX_IDS {
         return Err(ApiError::bad_request("invalid_ids", format!("send 1 to {MAX_IDS} product ids")));
     }
+    let (to, guard) = match req.action.as_str() {
+        "delete" => ("", ""),
+        "publish" => (PUBLISHED, "AND price IS NOT NULL AND title != '' AND title != ?"),
+        "unpublish" => (DRAFT, "AND ? IS NOT NULL"),
+        "archive" => (ARCHIVED, "AND ? IS NOT NULL"),
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid_action",
+                "action must be publish, unpublish, archive or delete",
+            ));
+        }
+    };
     let now = sys.now_ms();
     let mut changed: Vec<String> = Vec::new();
     for chunk in ids.chunks(CHUNK) {
         let marks = placeholders(chunk.len());
-        let stmt = match req.action.as_str() {
-            "delete" => Stmt::new(format!("DELETE FROM products WHERE seller_id = ? AND id IN ({marks}) RETURNING id"))
-                .bind(&seller.0),
-            action => {
-                let (to, guard) = match action {
-                    "publish" => (PUBLISHED, "AND price IS NOT NULL AND title != '' AND title != ?"),
-                    "unpublish" => (DRAFT, "AND ? IS NOT NULL"),
-                    "archive" => (ARCHIVED, "AND ? IS NOT NULL"),
-                    _ => {
-                        return Err(ApiError::bad_request(
-                            "invalid_action",
-                            "action must be publish, unpublish, archive or delete",
-                        ));
-                    }
-                };
+        // What this chunk changes, then the change and the catalog version in one batch: a
+        // cached read never outlives the write it missed.
+        let (select, write) = if to.is_empty() {
+            (
+                Stmt::new(format!("SELECT id FROM products WHERE seller_id = ? AND id IN ({marks})")).bind(&seller.0),
+                Stmt::new(format!("DELETE FROM products WHERE seller_id = ? AND id IN ({marks})")).bind(&seller.0),
+            )
+        } else {
+            (
+                Stmt::new(format!(
+                    "SELECT id FROM products WHERE seller_id = ? AND status != ? {guard} AND id IN ({marks})"
+                ))
+                .bind(&seller.0)
+                .bind(to)
+                .bind(NO_TITLE),
                 Stmt::new(format!(
                     "UPDATE products SET status = ?, status_reason = NULL, version = version + 1, updated_at = ? \
-                     WHERE seller_id = ? AND status != ? {guard} AND id IN ({marks}) RETURNING id"
+                     WHERE seller_id = ? AND status != ? {guard} AND id IN ({marks})"
                 ))
                 .bind(to)
                 .bind(now)
                 .bind(&seller.0)
                 .bind(to)
-                .bind(NO_TITLE)
-            }
+                .bind(NO_TITLE),
+            )
         };
         #[derive(Deserialize)]
         struct Id {
             id: String,
         }
-        let rows: Vec<Id> = all(sql, with_ids(stmt, chunk)).await?;
+        let rows: Vec<Id> = all(sql, with_ids(select, chunk)).await?;
+        if rows.is_empty() {
+            continue;
+        }
+        sql.batch(vec![with_ids(write, chunk), storefront::bump(&seller.0, now)]).await?;
         changed.extend(rows.into_iter().map(|r| r.id));
-    }
-    if !changed.is_empty() {
-        sql.execute(storefront::bump(&seller.0, now)).await?;
     }
     let rest: Vec<String> = ids.iter().filter(|i| !changed.contains(i)).cloned().collect();
     let skipped = reasons(sql, seller, &rest, req.action == "publish").await?;

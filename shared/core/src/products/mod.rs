@@ -298,6 +298,10 @@ pub async fn create(sql: &impl Sql, sys: &impl System, seller: &SellerId, body: 
     let slug = i.slug.clone().unwrap_or_else(|| slug_of(&title));
     let code = new_code(sys)?;
     let was = i.compare_at_price.clone().flatten();
+    check_compare_at(
+        price.as_ref().map(|p| (p.amount.e4, p.currency.as_str())),
+        was.as_ref().map(|w| (w.amount.e4, w.currency.as_str())),
+    )?;
     sql.batch(vec![
         Stmt::new(
             "INSERT INTO products (id, seller_id, code, slug, title, description, price, price_e4, compare_at_price, \
@@ -346,10 +350,11 @@ fn initial_status(auto_publish: bool, title: &str, price: Option<&str>) -> (&'st
     }
 }
 
-/// The statement that makes a ready job's product from its draft, in the batch that marks the
-/// job ready. Run again (a retry, a new cover), it replaces only the renditions, and only while
-/// the seller has not uploaded images of their own; everything else is the seller's by then.
-pub fn from_job(job_id: &str, seller_id: &str, draft: &Draft, product_id: &str, code: &str, now: i64) -> Stmt {
+/// The statements that make a ready job's product from its draft, in the batch that marks the
+/// job ready. The product is made once per job (`jobs.product_id` remembers it, so a product the
+/// seller deleted stays deleted); when the job completes again (a retry, a new cover) only the
+/// renditions are refreshed, and only while the seller has not uploaded images of their own.
+pub fn from_job(job_id: &str, seller_id: &str, draft: &Draft, product_id: &str, code: &str, now: i64) -> Vec<Stmt> {
     let price = draft.price.as_deref().and_then(input::Amount::parse);
     let slug = slug_of(&draft.title);
     let category = if input::CATEGORIES.contains(&draft.category.as_str()) {
@@ -358,7 +363,8 @@ pub fn from_job(job_id: &str, seller_id: &str, draft: &Draft, product_id: &str, 
         crate::catalog::UNCATEGORIZED.to_owned()
     };
     let reason_no = unpublishable(&draft.title, price.as_ref().map(|p| p.text.as_str()));
-    Stmt::new(
+    let images = serde_json::to_string(&draft.thumbnails).unwrap_or_else(|_| "[]".into());
+    let insert = Stmt::new(
         "INSERT INTO products (id, seller_id, code, slug, title, description, price, price_e4, currency, status, \
          status_reason, category, tags, seo_title, seo_description, images, images_from, job_id, video_id, video_url, \
          created_at, updated_at) \
@@ -368,9 +374,9 @@ pub fn from_job(job_id: &str, seller_id: &str, draft: &Draft, product_id: &str, 
          CASE WHEN ? IS NOT NULL THEN ? WHEN COALESCE(s.auto_publish, 1) = 1 THEN NULL ELSE ? END, \
          ?, ?, ?, ?, ?, 'video', j.id, j.video_id, j.canonical_url, ?, ? \
          FROM jobs j LEFT JOIN videos v ON v.job_id = j.id AND v.seller_id = j.seller_id \
-         LEFT JOIN storefronts s ON s.seller_id = j.seller_id WHERE j.id = ? AND j.seller_id = ? \
-         ON CONFLICT (job_id) DO UPDATE SET images = excluded.images, version = version + 1, \
-         updated_at = excluded.updated_at WHERE images_from = 'video' AND images != excluded.images",
+         LEFT JOIN storefronts s ON s.seller_id = j.seller_id \
+         WHERE j.id = ? AND j.seller_id = ? AND j.product_id IS NULL \
+         ON CONFLICT (job_id) DO NOTHING",
     )
     .bind(product_id)
     .bind(code)
@@ -389,11 +395,43 @@ pub fn from_job(job_id: &str, seller_id: &str, draft: &Draft, product_id: &str, 
     .bind(serde_json::to_string(&draft.tags).unwrap_or_else(|_| "[]".into()))
     .bind(draft.seo.title.as_str())
     .bind(draft.seo.description.as_str())
-    .bind(serde_json::to_string(&draft.thumbnails).unwrap_or_else(|_| "[]".into()))
+    .bind(images.as_str())
     .bind(now)
     .bind(now)
     .bind(job_id)
+    .bind(seller_id);
+    let refresh = Stmt::new(
+        "UPDATE products SET images = ?, version = version + 1, updated_at = ? WHERE job_id = ? AND seller_id = ? \
+         AND images_from = 'video' AND images != ?",
+    )
+    .bind(images.as_str())
+    .bind(now)
+    .bind(job_id)
     .bind(seller_id)
+    .bind(images.as_str());
+    let remember = Stmt::new(
+        "UPDATE jobs SET product_id = (SELECT id FROM products WHERE job_id = ? AND seller_id = ?) \
+         WHERE id = ? AND seller_id = ? AND product_id IS NULL",
+    )
+    .bind(job_id)
+    .bind(seller_id)
+    .bind(job_id)
+    .bind(seller_id);
+    vec![insert, refresh, remember]
+}
+
+/// A compare-at price ("was") must come with a price below it, in the same currency.
+fn check_compare_at(price: Option<(i64, &str)>, was: Option<(i64, &str)>) -> ApiResult<()> {
+    let fail = |path: &str, message: &str| {
+        Err(ApiError::invalid_fields(vec![FieldError { path: path.to_owned(), message: message.to_owned() }]))
+    };
+    match (price, was) {
+        (_, None) => Ok(()),
+        (None, Some(_)) => fail("compare_at_price", "needs a price"),
+        (Some((_, pc)), Some((_, wc))) if pc != wc => fail("compare_at_price.currency", "must be the price's currency"),
+        (Some((p, _)), Some((w, _))) if w <= p => fail("compare_at_price.amount", "must be more than the price"),
+        _ => Ok(()),
+    }
 }
 
 /// Checks `If-Match` against the current version: 412 when it names another.
@@ -436,14 +474,18 @@ pub async fn patch(
         Some(p) => p.as_ref().map(|m| m.amount.text.clone()),
         None => before.compare_at_price.as_ref().map(|p| p.amount.clone()),
     };
-    if let (Some(p), Some(Some(w))) = (&price, &i.compare_at_price)
-        && p.currency != w.currency
-    {
-        return Err(ApiError::invalid_fields(vec![FieldError {
-            path: "compare_at_price.currency".into(),
-            message: "must be the price's currency".into(),
-        }]));
-    }
+    // The product as it will be: a compare-at price needs a price below it, in its currency.
+    let was_e4: Option<(i64, String)> = match &i.compare_at_price {
+        Some(w) => w.as_ref().map(|m| (m.amount.e4, m.currency.clone())),
+        None => before.compare_at_price.as_ref().and_then(|w| {
+            input::Amount::parse(&w.amount)
+                .map(|a| (a.e4, before.price.as_ref().map_or_else(|| w.currency.clone(), |p| p.currency.clone())))
+        }),
+    };
+    check_compare_at(
+        price.as_ref().map(|p| (p.amount.e4, p.currency.as_str())),
+        was_e4.as_ref().map(|(e4, c)| (*e4, c.as_str())),
+    )?;
     let status = i.status.clone().unwrap_or_else(|| before.status.clone());
     if status == PUBLISHED
         && let Some(reason) = unpublishable(&title, price.as_ref().map(|p| p.amount.text.as_str()))
@@ -515,18 +557,28 @@ pub async fn set_published(
         return Ok(before);
     }
     let now = sys.now_ms();
-    sql.batch(vec![
-        Stmt::new(
-            "UPDATE products SET status = ?, status_reason = NULL, version = version + 1, updated_at = ? \
-             WHERE id = ? AND seller_id = ?",
-        )
-        .bind(status)
-        .bind(now)
-        .bind(id)
-        .bind(&seller.0),
-        storefront::bump(&seller.0, now),
-    ])
-    .await?;
+    // Guarded on the version read: an edit in between (a price cleared) is not published over.
+    let changed = sql
+        .batch(vec![
+            Stmt::new(
+                "UPDATE products SET status = ?, status_reason = NULL, version = version + 1, updated_at = ? \
+                 WHERE id = ? AND seller_id = ? AND version = ?",
+            )
+            .bind(status)
+            .bind(now)
+            .bind(id)
+            .bind(&seller.0)
+            .bind(before.version),
+            storefront::bump(&seller.0, now),
+        ])
+        .await?;
+    if changed.first().copied().unwrap_or(0) == 0 {
+        return Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "precondition_failed",
+            "the product changed while it was being published; read it again",
+        ));
+    }
     get(sql, seller, id).await
 }
 

@@ -65,7 +65,9 @@ impl Sort {
         match self {
             Sort::Relevance => (RANK, true),
             Sort::Newest => ("p.created_at", false),
-            Sort::PriceAsc => ("COALESCE(p.price_e4, 9223372036854775807)", true),
+            // Unpriced last; the placeholder stays exact as a JavaScript number (D1's rows
+            // come through JSON), above any price `Amount` accepts (11 integer digits).
+            Sort::PriceAsc => ("COALESCE(p.price_e4, 9000000000000000)", true),
             Sort::PriceDesc => ("COALESCE(p.price_e4, -1)", false),
         }
     }
@@ -76,12 +78,13 @@ impl Sort {
 pub fn match_expression(owner: &str, q: &str) -> Option<String> {
     let words: Vec<&str> = q.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(8).collect();
     let (last, rest) = words.split_last()?;
-    let mut expr = format!("owner : \"{owner}\"");
+    // The seller's words match only the text columns: `sel` must not match the owner token.
+    let mut expr = format!("owner : \"{owner}\" AND {{title description tags}} : (");
     for w in rest {
-        expr.push_str(&format!(" AND \"{w}\""));
+        expr.push_str(&format!("\"{w}\" AND "));
     }
     let prefix = if q.ends_with(char::is_whitespace) { "" } else { "*" };
-    expr.push_str(&format!(" AND \"{last}\"{prefix}"));
+    expr.push_str(&format!("\"{last}\"{prefix})"));
     Some(expr)
 }
 
@@ -206,11 +209,12 @@ mod tests {
 
     #[test]
     fn what_the_seller_types_is_words_never_syntax() {
-        assert_eq!(match_expression("sel1", "café sué").unwrap(), "owner : \"sel1\" AND \"café\" AND \"sué\"*");
-        assert_eq!(match_expression("sel1", "serum ").unwrap(), "owner : \"sel1\" AND \"serum\"");
+        let cols = "owner : \"sel1\" AND {title description tags} : ";
+        assert_eq!(match_expression("sel1", "café sué").unwrap(), format!("{cols}(\"café\" AND \"sué\"*)"));
+        assert_eq!(match_expression("sel1", "serum ").unwrap(), format!("{cols}(\"serum\")"));
         assert_eq!(
             match_expression("sel1", "a\" OR owner : * NEAR(").unwrap(),
-            "owner : \"sel1\" AND \"a\" AND \"OR\" AND \"owner\" AND \"NEAR\"*"
+            format!("{cols}(\"a\" AND \"OR\" AND \"owner\" AND \"NEAR\"*)")
         );
         assert!(match_expression("sel1", " -- ** ").is_none());
     }

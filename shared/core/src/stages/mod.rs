@@ -141,28 +141,28 @@ pub async fn complete(sql: &impl Sql, sys: &impl System, job_id: &str, seller_id
     let now = sys.now_ms();
     let product_id = crate::ids::new_id(sys, "prd")?;
     let code = crate::products::new_code(sys).map_err(|e| PortError::unavailable(e.cause.unwrap_or(e.message)))?;
-    let changed = sql
-        .batch(vec![
-            crate::catalog::save_draft(job_id, seller_id, &draft, now),
-            // The job's product (made once; a re-run refreshes only its renditions), and the
-            // catalog version the caches key on.
-            crate::products::from_job(job_id, seller_id, &draft, &product_id, &code, now),
-            crate::storefront::bump(seller_id, now),
-            Stmt::new(
-                "UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND seller_id = ? AND status = ? \
+    let mut stmts = vec![crate::catalog::save_draft(job_id, seller_id, &draft, now)];
+    // The job's product (made once; a re-run refreshes only its renditions), and the catalog
+    // version the caches key on.
+    stmts.extend(crate::products::from_job(job_id, seller_id, &draft, &product_id, &code, now));
+    stmts.push(crate::storefront::bump(seller_id, now));
+    let ready_at = stmts.len();
+    stmts.push(
+        Stmt::new(
+            "UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND seller_id = ? AND status = ? \
                  AND NOT EXISTS (SELECT 1 FROM job_stages s WHERE s.job_id = ? AND s.seller_id = ? AND s.state = ?)",
-            )
-            .bind(status::READY)
-            .bind(now)
-            .bind(job_id)
-            .bind(seller_id)
-            .bind(status::METADATA_READY)
-            .bind(job_id)
-            .bind(seller_id)
-            .bind(state::PENDING),
-        ])
-        .await?;
-    Ok(changed.get(3).copied().unwrap_or(0) > 0)
+        )
+        .bind(status::READY)
+        .bind(now)
+        .bind(job_id)
+        .bind(seller_id)
+        .bind(status::METADATA_READY)
+        .bind(job_id)
+        .bind(seller_id)
+        .bind(state::PENDING),
+    );
+    let changed = sql.batch(stmts).await?;
+    Ok(changed.get(ready_at).copied().unwrap_or(0) > 0)
 }
 
 /// Ends a stage run: tries to complete the job and logs how it stands.

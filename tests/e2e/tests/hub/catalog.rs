@@ -153,3 +153,34 @@ fn a_csv_import_through_the_cli_reports_every_row_and_a_second_run_skips_them() 
     assert_eq!(found["items"][0]["price"], json!({"amount": "4500", "currency": "KES"}), "{found:#}");
     assert_eq!(hub.get("/api/v1/products?limit=100", Some(&token)).json()["items"].as_array().unwrap().len(), 12);
 }
+
+/// Unpriced products sort last by price, and the cursor that crosses into them survives D1's
+/// rows coming through JSON (a placeholder past 2^53 did not).
+#[test]
+fn pages_sorted_by_price_reach_the_unpriced_products() {
+    let hub = Hub::from_env();
+    let (token, _) = hub.seller();
+    for (title, price) in [
+        ("Priced one", Some("10")),
+        ("Draft a", None),
+        ("Priced two", Some("20")),
+        ("Draft b", None),
+        ("Draft c", None),
+    ] {
+        let price = price.map(|p| json!({"amount": p, "currency": "BRL"}));
+        let r = hub.post("/api/v1/products", Some(&token), &json!({"title": title, "price": price}));
+        assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    }
+    let mut seen: Vec<String> = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = hub.get(&format!("/api/v1/products?sort=price_asc&limit=2{cursor}"), Some(&token)).json();
+        seen.extend(titles(&page));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 5, "{seen:?}");
+    assert_eq!(&seen[..2], ["Priced one", "Priced two"]);
+}

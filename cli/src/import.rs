@@ -93,7 +93,7 @@ pub fn run(args: &Args) -> Result<bool, String> {
 
 fn print_summary(id: &str, view: &Value, took: Duration) {
     println!("import {id}: {} rows in {:.1} s", view["total"], took.as_secs_f64());
-    println!("{:>5}  {:<10} {:<10} {:<36} url / error", "row", "row", "job", "product");
+    println!("{:>5}  {:<10} {:<10} {:<36} url / error", "row", "state", "job", "product");
     for r in view["rows"].as_array().into_iter().flatten() {
         let s = |k: &str| r[k].as_str().unwrap_or("-").to_owned();
         let detail = if r["error"].is_string() { format!("{}: {}", s("url"), s("error")) } else { s("url") };

@@ -50,6 +50,11 @@ pub struct JobRow {
     pub cover_bytes: Option<i64>,
     pub cover_width: Option<i64>,
     pub cover_height: Option<i64>,
+    /// The job's stage rows as a JSON array, read in the same statement as the job ([`find`]):
+    /// one snapshot, so a reader never sees a stage done while its job still looks queued
+    /// (the stage and the job change in one transaction, but two reads may straddle it).
+    #[serde(default)]
+    pub stage_rows: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -199,8 +204,10 @@ pub async fn find(sql: &impl Sql, seller: &SellerId, job_id: &str) -> ApiResult<
     opt(
         sql,
         Stmt::new(format!(
-            "SELECT {JOB_COLUMNS} FROM jobs j LEFT JOIN videos v ON v.job_id = j.id \
-             WHERE j.id = ? AND j.seller_id = ?"
+            "SELECT {JOB_COLUMNS}, (SELECT json_group_array(json_object('stage', s.stage, 'state', s.state, \
+             'attempts', s.attempts, 'last_error', s.last_error)) FROM job_stages s \
+             WHERE s.job_id = j.id AND s.seller_id = j.seller_id) AS stage_rows \
+             FROM jobs j LEFT JOIN videos v ON v.job_id = j.id WHERE j.id = ? AND j.seller_id = ?"
         ))
         .bind(job_id)
         .bind(&seller.0),
@@ -210,7 +217,10 @@ pub async fn find(sql: &impl Sql, seller: &SellerId, job_id: &str) -> ApiResult<
 
 /// The job's view with its stages (no analysis or draft).
 pub async fn view(sql: &impl Sql, seller: &SellerId, row: JobRow) -> ApiResult<JobView> {
-    let stages = state::of_job(sql, &row.id, &seller.0).await?;
+    let stages = match row.stage_rows.as_deref().map(serde_json::from_str::<Vec<StageRow>>) {
+        Some(Ok(rows)) => rows,
+        _ => state::of_job(sql, &row.id, &seller.0).await?,
+    };
     Ok(row.view(&stages))
 }
 

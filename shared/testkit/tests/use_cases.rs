@@ -497,3 +497,30 @@ fn tiktok_answering_not_found_does_not_open_the_breaker() {
     }
     assert!(block_on(app.kv.get(breaker::KEY)).unwrap().is_none());
 }
+
+/// A job and its stages are read in one statement: a reader never sees a stage done while the
+/// job still looks queued (on Spin's SQLite, two reads could straddle the stage's commit).
+#[test]
+fn a_job_is_read_with_its_stages_in_one_snapshot() {
+    let app = TestApp::new();
+    let token = app.signup("snapshot");
+    let job = app.submit_job(&token, VIDEO);
+    let seller: String = block_on(
+        app.sql.query(Stmt::new("SELECT seller_id FROM jobs WHERE id = ?").bind(job.as_str())),
+    )
+    .unwrap()[0]["seller_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let row =
+        block_on(linkhub_core::jobs::find(&app.sql, &linkhub_core::accounts::SellerId(seller), &job)).unwrap().unwrap();
+    let stages: Vec<Value> = serde_json::from_str(row.stage_rows.as_deref().unwrap()).unwrap();
+    assert_eq!(stages.len(), 4);
+    assert!(stages.iter().all(|s| s["state"] == "pending" && s["attempts"] == 0), "{stages:?}");
+    app.step_metadata();
+    let v = app.job(&token, &job);
+    assert_eq!(
+        (v["status"].as_str(), v["stages"]["metadata"]["state"].as_str()),
+        (Some("metadata_ready"), Some("done"))
+    );
+}

@@ -1,12 +1,10 @@
 //! The ingest function's routes. The gateway has already authenticated the caller and put the
 //! seller id in [`SELLER_HEADER`]; every query below is scoped by it.
 
-use super::{REQUEST_ID_HEADER, Request, Response, SELLER_HEADER, error, header, json};
-use crate::accounts::SellerId;
+use super::{REQUEST_ID_HEADER, Request, Response, header, json};
 use crate::error::{ApiError, ApiResult};
 use crate::ingest;
 use crate::jobs::{self, ListQuery};
-use crate::log::LogCtx;
 use crate::ports::{Blobs, Queue, Sql, System};
 use crate::routes::{RouteId, Service};
 use http::StatusCode;
@@ -20,26 +18,15 @@ pub struct IngestDeps<'a, S, B, Q, Y> {
 }
 
 pub async fn handle<S: Sql, B: Blobs, Q: Queue, Y: System>(d: &IngestDeps<'_, S, B, Q, Y>, req: Request) -> Response {
-    let log = LogCtx::new("ingest").with("request_id", header(&req, REQUEST_ID_HEADER).unwrap_or(""));
-    match dispatch(d, &req).await {
-        Ok(r) => r,
-        Err(e) => {
-            if e.status.is_server_error() {
-                log.error(d.sys, "request failed", e.cause.as_deref().unwrap_or(&e.message));
-            }
-            error(&e)
-        }
-    }
+    let result = dispatch(d, &req).await;
+    super::answer("ingest", d.sys, &req, result)
 }
 
 async fn dispatch<S: Sql, B: Blobs, Q: Queue, Y: System>(
     d: &IngestDeps<'_, S, B, Q, Y>,
     req: &Request,
 ) -> ApiResult<Response> {
-    let seller = header(req, SELLER_HEADER)
-        .filter(|s| !s.is_empty())
-        .map(|s| SellerId(s.to_owned()))
-        .ok_or_else(|| ApiError::unauthorized("not authenticated"))?;
+    let seller = super::seller(req)?;
     let request_id = header(req, REQUEST_ID_HEADER).unwrap_or("").to_owned();
     let m = super::matched(req, Service::Ingest)?;
     match m.id() {

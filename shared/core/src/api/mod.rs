@@ -7,7 +7,7 @@ pub mod media;
 pub mod openapi;
 pub mod products;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 use http::StatusCode;
 use http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use serde::Serialize;
@@ -70,6 +70,30 @@ pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
 pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     serde_json::from_slice(req.body())
         .map_err(|e| ApiError::bad_request("invalid_json", format!("the body is not the expected JSON: {e}")))
+}
+
+/// A function's answer: the response, or the error's; a server error's cause goes to the log
+/// under the function's name, never into the body.
+pub fn answer(function: &str, sys: &impl crate::ports::System, req: &Request, result: ApiResult<Response>) -> Response {
+    match result {
+        Ok(r) => r,
+        Err(e) => {
+            if e.status.is_server_error() {
+                crate::log::LogCtx::new(function)
+                    .with("request_id", header(req, REQUEST_ID_HEADER).unwrap_or(""))
+                    .error(sys, "request failed", e.cause.as_deref().unwrap_or(&e.message));
+            }
+            error(&e)
+        }
+    }
+}
+
+/// The seller the gateway authenticated for a function's route.
+pub fn seller(req: &Request) -> ApiResult<crate::accounts::SellerId> {
+    header(req, SELLER_HEADER)
+        .filter(|s| !s.is_empty())
+        .map(|s| crate::accounts::SellerId(s.to_owned()))
+        .ok_or_else(|| ApiError::unauthorized("not authenticated"))
 }
 
 /// Matches a request that reached a function against the route table, checking the body limit:

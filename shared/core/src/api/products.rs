@@ -2,11 +2,9 @@
 //! seller it authenticated) and the public reads the storefront and WhatsApp make, served
 //! through the two-level cache (`crate::cache`).
 
-use super::{REQUEST_ID_HEADER, Request, Response, SELLER_HEADER, error, header, json};
-use crate::accounts::SellerId;
+use super::{REQUEST_ID_HEADER, Request, Response, header, json};
 use crate::cache;
 use crate::error::{ApiError, ApiResult};
-use crate::log::LogCtx;
 use crate::ports::{Kv, Queue, Sql, System};
 use crate::products::{self, bulk, search};
 use crate::routes::{RouteId, Service};
@@ -23,16 +21,8 @@ pub struct ProductsDeps<'a, S, K, Q, Y> {
 }
 
 pub async fn handle<S: Sql, K: Kv, Q: Queue, Y: System>(d: &ProductsDeps<'_, S, K, Q, Y>, req: Request) -> Response {
-    let log = LogCtx::new("products").with("request_id", header(&req, REQUEST_ID_HEADER).unwrap_or(""));
-    match dispatch(d, &req).await {
-        Ok(r) => r,
-        Err(e) => {
-            if e.status.is_server_error() {
-                log.error(d.sys, "request failed", e.cause.as_deref().unwrap_or(&e.message));
-            }
-            error(&e)
-        }
-    }
+    let result = dispatch(d, &req).await;
+    super::answer("products", d.sys, &req, result)
 }
 
 fn with_etag(view: &products::ProductView, mut resp: Response) -> Response {
@@ -83,10 +73,7 @@ async fn dispatch<S: Sql, K: Kv, Q: Queue, Y: System>(
         }
         _ => {}
     }
-    let seller = header(req, SELLER_HEADER)
-        .filter(|s| !s.is_empty())
-        .map(|s| SellerId(s.to_owned()))
-        .ok_or_else(|| ApiError::unauthorized("not authenticated"))?;
+    let seller = super::seller(req)?;
     let id = m.param("id");
     let resp = match m.id() {
         RouteId::ListProducts => {

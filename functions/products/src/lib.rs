@@ -3,7 +3,9 @@
 //! the import queue's consumer with its dead-letter consumer. Decisions live in `linkhub_core`;
 //! this maps them onto Workers.
 
-use linkhub_cloudflare::{D1Sql, KvPort, QueuePort, WorkerSystem, bindings, from_core_response, to_core_request};
+use linkhub_cloudflare::{
+    D1Sql, KvPort, QueuePort, R2Blobs, WorkerSystem, bindings, from_core_response, to_core_request,
+};
 use linkhub_core::api::products::{self, ProductsDeps};
 use linkhub_core::imports::{self, ImportDeps};
 use worker::{Context, Env, MessageBatch, Request, Response, Result, event};
@@ -15,7 +17,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Ok(req) => req,
         Err(refused) => return from_core_response(refused),
     };
-    let deps = ProductsDeps { sql: &sql, kv: &kv, queue: &queue, sys: &WorkerSystem };
+    let blobs = R2Blobs(env.bucket(bindings::BLOBS)?);
+    let deps = ProductsDeps { sql: &sql, kv: &kv, blobs: &blobs, queue: &queue, sys: &WorkerSystem };
     from_core_response(products::handle(&deps, req).await)
 }
 

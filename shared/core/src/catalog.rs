@@ -45,49 +45,56 @@ pub struct FormatView {
     pub bytes: u64,
 }
 
+/// One stored rendition, as `thumbnails` holds it.
 #[derive(Deserialize)]
-struct ThumbRow {
-    name: String,
-    format: String,
-    width: u32,
-    height: u32,
-    bytes: u64,
-    etag: String,
+pub struct ThumbRow {
+    pub name: String,
+    pub format: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+    pub etag: String,
 }
 
 /// The public path of a rendition; `ext` picks a format, none negotiates.
-pub fn media_path(seller_id: &str, job_id: &str, name: &str, ext: Option<&str>, etag: &str) -> String {
+pub fn media_path(seller_id: &str, set_id: &str, name: &str, ext: Option<&str>, etag: &str) -> String {
     let version: String = etag.chars().filter(char::is_ascii_alphanumeric).take(12).collect();
     match ext {
-        Some(ext) => format!("/media/{seller_id}/{job_id}/{name}.{ext}?v={version}"),
-        None => format!("/media/{seller_id}/{job_id}/{name}?v={version}"),
+        Some(ext) => format!("/media/{seller_id}/{set_id}/{name}.{ext}?v={version}"),
+        None => format!("/media/{seller_id}/{set_id}/{name}?v={version}"),
     }
 }
 
-pub async fn thumbnails(sql: &impl Sql, seller_id: &str, job_id: &str) -> Result<Vec<ThumbnailView>, PortError> {
+/// The renditions of one image set (a job's cover, or an upload), read back.
+pub async fn thumbnails(sql: &impl Sql, seller_id: &str, set_id: &str) -> Result<Vec<ThumbnailView>, PortError> {
     let rows: Vec<ThumbRow> = all(
         sql,
         Stmt::new(
             "SELECT name, format, width, height, bytes, etag FROM thumbnails WHERE job_id = ? AND seller_id = ? \
              ORDER BY width * height, name, format",
         )
-        .bind(job_id)
+        .bind(set_id)
         .bind(seller_id),
     )
     .await
     .map_err(|e| PortError::unavailable(e.cause.unwrap_or(e.message)))?;
+    Ok(views(seller_id, set_id, rows))
+}
+
+/// Groups an image set's rows (smallest first) into one view per rendition.
+pub fn views(seller_id: &str, set_id: &str, rows: impl IntoIterator<Item = ThumbRow>) -> Vec<ThumbnailView> {
     let mut out: Vec<ThumbnailView> = Vec::new();
     for r in rows {
         let ext = if r.format == "webp" { "webp" } else { "jpg" };
         let format = FormatView {
-            url: media_path(seller_id, job_id, &r.name, Some(ext), &r.etag),
+            url: media_path(seller_id, set_id, &r.name, Some(ext), &r.etag),
             format: r.format.clone(),
             bytes: r.bytes,
         };
         match out.iter_mut().find(|t| t.name == r.name) {
             Some(t) => t.formats.push(format),
             None => out.push(ThumbnailView {
-                url: media_path(seller_id, job_id, &r.name, None, &r.etag),
+                url: media_path(seller_id, set_id, &r.name, None, &r.etag),
                 name: r.name,
                 width: r.width,
                 height: r.height,
@@ -95,7 +102,7 @@ pub async fn thumbnails(sql: &impl Sql, seller_id: &str, job_id: &str) -> Result
             }),
         }
     }
-    Ok(out)
+    out
 }
 
 /// Builds the draft from whatever the stages made: the caption analysis (price, and title,

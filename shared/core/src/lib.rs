@@ -29,3 +29,4 @@ pub mod stages;
 pub mod storefront;
 pub mod tiktok;
 pub mod trends;
+pub mod uploads;

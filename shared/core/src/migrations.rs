@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0007_stalled_jobs.sql", include_str!("../../../migrations/0007_stalled_jobs.sql")),
     ("0008_catalog.sql", include_str!("../../../migrations/0008_catalog.sql")),
     ("0009_imports.sql", include_str!("../../../migrations/0009_imports.sql")),
+    ("0010_uploads.sql", include_str!("../../../migrations/0010_uploads.sql")),
 ];
 
 /// The statements of a migration file: `--` comments dropped, split at `;`, except inside a

@@ -106,8 +106,11 @@ pub enum RouteId {
     DeleteProduct,
     PublishProduct,
     UnpublishProduct,
+    UploadProductImage,
     GetStorefront,
     PatchStorefront,
+    UploadAvatar,
+    GetUpload,
     PublicProduct,
     PublicStore,
     Media,
@@ -192,12 +195,16 @@ pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
         // Publishing takes no body; clients that send `{}` anyway are not refused.
         route!(PublishProduct, POST "/api/v1/products/{id}/publish", Seller, JSON_BODY, None, NoStore, Products, __path_publish_product),
         route!(UnpublishProduct, POST "/api/v1/products/{id}/unpublish", Seller, JSON_BODY, None, NoStore, Products, __path_unpublish_product),
+        // An upload makes the thumbnailer work: limited as submissions are.
+        route!(UploadProductImage, POST "/api/v1/products/{id}/images", Seller, IMAGE_BODY, SubmitPerSellerAndClient, NoStore, Products, __path_upload_product_image),
         route!(GetStorefront, GET "/api/v1/storefront", Seller, 0, None, NoStore, Products, __path_get_storefront),
         route!(PatchStorefront, PATCH "/api/v1/storefront", Seller, JSON_BODY, None, NoStore, Products, __path_patch_storefront),
+        route!(UploadAvatar, POST "/api/v1/storefront/avatar", Seller, IMAGE_BODY, SubmitPerSellerAndClient, NoStore, Products, __path_upload_avatar),
+        route!(GetUpload, GET "/api/v1/uploads/{id}", Seller, 0, None, NoStore, Products, __path_get_upload),
         // What buyers' pages and the WhatsApp assistant read: cached (`crate::cache`), public.
         route!(PublicProduct, GET "/api/v1/public/products/{code}", Public, 0, None, Handler, Products, __path_public_product),
         route!(PublicStore, GET "/api/v1/public/stores/{handle}", Public, 0, None, Handler, Products, __path_public_store),
-        route!(Media, GET "/media/{seller}/{job}/{file}", Public, 0, None, Handler, Media, __path_media),
+        route!(Media, GET "/media/{seller}/{set}/{file}", Public, 0, None, Handler, Media, __path_media),
         route!(Drain, POST "/internal/drain", Internal, 0, None, NoStore, Drain, __path_drain),
         route!(Migrate, POST "/internal/migrate", Internal, 0, None, NoStore, Drain, __path_migrate),
         // One outbox message handed to a stage component over local chaining (Spin): as large as
@@ -351,7 +358,7 @@ mod tests {
         let m = find(&Method::GET, "/api/v1/ingestion/jobs/job_1/").unwrap();
         assert_eq!((m.id(), m.param("id")), (RouteId::GetJob, "job_1"));
         let m = find(&Method::HEAD, "/media/s1/j1/square-320.webp").unwrap();
-        assert_eq!((m.param("seller"), m.param("job"), m.param("file")), ("s1", "j1", "square-320.webp"));
+        assert_eq!((m.param("seller"), m.param("set"), m.param("file")), ("s1", "j1", "square-320.webp"));
         assert_eq!(find(&Method::GET, "/api/v1/nope").err().unwrap().code, "route_not_found");
         assert_eq!(find(&Method::GET, "/media/a/b").err().unwrap().code, "route_not_found");
         assert_eq!(body_limit(&Method::POST, "/api/v1/auth/login"), JSON_BODY);

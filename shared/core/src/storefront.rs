@@ -3,6 +3,7 @@
 //! or settings write bumps (`bump`): the caches key on it (`crate::cache`).
 
 use crate::accounts::{Handle, SellerId};
+use crate::catalog::ThumbnailView;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ports::{PortErrorKind, Sql, Stmt, System};
 use crate::products::input::is_currency;
@@ -26,6 +27,8 @@ pub struct StorefrontView {
     pub accent_color: String,
     /// Publish new products that have a title and a price.
     pub auto_publish: bool,
+    /// The avatar's square renditions (`POST /api/v1/storefront/avatar`); none until one is uploaded.
+    pub avatar: Vec<ThumbnailView>,
     /// Bumped by every catalog write.
     pub catalog_version: i64,
 }
@@ -40,6 +43,7 @@ pub struct SettingsRow {
     pub language: Option<String>,
     pub accent: Option<String>,
     pub auto_publish: i64,
+    pub avatar: String,
     pub catalog_version: i64,
 }
 
@@ -54,13 +58,15 @@ impl SettingsRow {
             language: self.language.unwrap_or_else(|| "en".to_owned()),
             accent_color: self.accent.unwrap_or_else(|| "#0f766e".to_owned()),
             auto_publish: self.auto_publish != 0,
+            avatar: serde_json::from_str(&self.avatar).unwrap_or_default(),
             catalog_version: self.catalog_version,
         }
     }
 }
 
 const SELECT: &str = "SELECT s.handle, NULLIF(f.display_name, '') AS display_name, f.bio, f.whatsapp, f.currency, \
-    f.language, f.accent, COALESCE(f.auto_publish, 1) AS auto_publish, COALESCE(f.catalog_version, 0) AS catalog_version \
+    f.language, f.accent, COALESCE(f.auto_publish, 1) AS auto_publish, COALESCE(f.avatar, '[]') AS avatar, \
+    COALESCE(f.catalog_version, 0) AS catalog_version \
     FROM sellers s LEFT JOIN storefronts f ON f.seller_id = s.id";
 
 /// The seller's settings (defaults for a seller who never saved any).
@@ -130,6 +136,7 @@ pub async fn patch(sql: &impl Sql, sys: &impl System, seller: &SellerId, body: &
     let mut errors: Vec<FieldError> = Vec::new();
     let mut fail = |path: &str, message: String| errors.push(FieldError { path: path.to_owned(), message });
     let mut handle: Option<Handle> = None;
+    let mut clear_avatar = false;
     for (key, v) in &obj {
         let text = v.as_str().map(str::trim);
         match (key.as_str(), text) {
@@ -163,6 +170,11 @@ pub async fn patch(sql: &impl Sql, sys: &impl System, seller: &SellerId, body: &
                 Some(b) => current.auto_publish = b,
                 None => fail("auto_publish", "must be true or false".into()),
             },
+            // The avatar is uploaded (`crate::uploads`); null removes it.
+            ("avatar", _) if v.is_null() => clear_avatar = true,
+            ("avatar", _) => {
+                fail("avatar", "upload an avatar with POST /api/v1/storefront/avatar; null removes it".into())
+            }
             (other, _) => fail(other, "unknown field".into()),
         }
     }
@@ -192,6 +204,14 @@ pub async fn patch(sql: &impl Sql, sys: &impl System, seller: &SellerId, body: &
         .bind(i64::from(current.auto_publish))
         .bind(now),
     );
+    if clear_avatar {
+        stmts.push(
+            Stmt::new(
+                "UPDATE storefronts SET avatar = '[]', avatar_key = NULL, avatar_upload = NULL WHERE seller_id = ?",
+            )
+            .bind(&seller.0),
+        );
+    }
     stmts.push(bump(&seller.0, now));
     sql.batch(stmts).await.map_err(|e| {
         if e.kind == PortErrorKind::Conflict {

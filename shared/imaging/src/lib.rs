@@ -15,4 +15,4 @@ pub mod text;
 
 pub use decode::{DecodeError, Decoded, Limits, decode, sniff};
 pub use encode::{Format, JPEG_QUALITY, encode};
-pub use pipeline::{Overlay, Rendition, SPECS, SharePanel, Spec, Thumbnail, cover_crop, render_all};
+pub use pipeline::{Overlay, Rendition, SPECS, SharePanel, Spec, Thumbnail, cover_crop, render, render_all, squares};

@@ -179,6 +179,21 @@ fn decorate(img: &mut RgbImage, spec: &Spec, overlay: &Overlay) {
 
 /// Renders every spec in JPEG and WebP, with the overlay's badge and title.
 pub fn render_all(image: &DynamicImage, jpeg_quality: u8, overlay: &Overlay) -> Result<Vec<Thumbnail>, String> {
+    render(image, &SPECS, jpeg_quality, overlay)
+}
+
+/// The square specs: what an avatar needs.
+pub fn squares() -> &'static [Spec] {
+    &SPECS[..2]
+}
+
+/// Renders the given specs in JPEG and WebP, with the overlay's badge and title.
+pub fn render(
+    image: &DynamicImage,
+    specs: &[Spec],
+    jpeg_quality: u8,
+    overlay: &Overlay,
+) -> Result<Vec<Thumbnail>, String> {
     // Borrowed when the decoder already produced RGB (JPEG, most PNGs): no second full-size copy.
     let owned;
     let rgb = match image {
@@ -189,8 +204,8 @@ pub fn render_all(image: &DynamicImage, jpeg_quality: u8, overlay: &Overlay) -> 
         }
     };
     let mut resizer = Resizer::new();
-    let mut out = Vec::with_capacity(SPECS.len() * 2);
-    for spec in &SPECS {
+    let mut out = Vec::with_capacity(specs.len() * 2);
+    for spec in specs {
         let panel = (spec.rendition == Rendition::Share1200x630)
             .then(|| SharePanel::for_cover(rgb.width(), rgb.height()))
             .flatten();

@@ -153,6 +153,7 @@ fn another_sellers_product_is_not_found_on_every_route() {
         ("DELETE", format!("/api/v1/products/{id}")),
         ("POST", format!("/api/v1/products/{id}/publish")),
         ("POST", format!("/api/v1/products/{id}/unpublish")),
+        ("POST", format!("/api/v1/products/{id}/images")),
     ] {
         let body = (method == "PATCH").then(|| json!({"title": "Theirs"}));
         let r = app.call(method, &path, Some(&other), &[], body.as_ref());

@@ -1,4 +1,4 @@
-//! The Spin products component: the catalog, storefront settings, bulk imports and public
+//! The Spin products component: the catalog, storefront settings, image uploads, bulk imports and public
 //! catalog reads (private, reached from the gateway), with the cache's second level in Spin
 //! key-value; and the import runs the drain hands it (one outbox message per call).
 
@@ -6,7 +6,7 @@ use linkhub_core::api::products::{self, ProductsDeps};
 use linkhub_core::imports::{self, ImportDeps};
 use linkhub_core::outbox::Outbox;
 use linkhub_spin::SpinSystem;
-use linkhub_spin::component::{Answer, STAGE_PATH, kv, request, respond, sql, stage_endpoint};
+use linkhub_spin::component::{Answer, STAGE_PATH, kv, objects, request, respond, sql, stage_endpoint};
 use spin_sdk::http::{IntoResponse, Request};
 use spin_sdk::http_service;
 
@@ -25,7 +25,7 @@ async fn run(req: Request) -> Answer {
         })
         .await);
     }
-    let kv = kv().await?;
-    let deps = ProductsDeps { sql: &sql, kv: &kv, queue: &queue, sys: &SpinSystem };
+    let (kv, blobs) = (kv().await?, objects().await?);
+    let deps = ProductsDeps { sql: &sql, kv: &kv, blobs: &blobs, queue: &queue, sys: &SpinSystem };
     Ok(products::handle(&deps, req).await)
 }

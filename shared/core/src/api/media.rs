@@ -1,4 +1,5 @@
-//! Public thumbnails: `GET /media/{seller}/{job}/{name}[.jpg|.webp]`. Without an extension the
+//! Public thumbnails: `GET /media/{seller}/{set}/{name}[.jpg|.webp]`, where the image set is a
+//! job (its cover's renditions) or an upload (`crate::uploads`). Without an extension the
 //! format follows the `Accept` header (WebP when the client takes it and it is the smaller file,
 //! else JPEG), with `Vary: Accept`. ETags are digests recorded at render time, so a matching
 //! `If-None-Match` answers 304 without reading the object. The URLs the draft hands out carry a
@@ -45,7 +46,7 @@ async fn try_serve(sql: &impl Sql, blobs: &impl Blobs, req: &Request) -> Result<
     let head = req.method() == Method::HEAD;
     let m = super::matched(req, Service::Media)?;
     let not_found = || ApiError::not_found("no such image");
-    let (seller_id, job_id, file) = (m.param("seller"), m.param("job"), m.param("file"));
+    let (seller_id, set_id, file) = (m.param("seller"), m.param("set"), m.param("file"));
     let (name, wanted) = match file.rsplit_once('.') {
         Some((name, "jpg" | "jpeg")) => (name, Some("jpeg")),
         Some((name, "webp")) => (name, Some("webp")),
@@ -59,7 +60,7 @@ async fn try_serve(sql: &impl Sql, blobs: &impl Blobs, req: &Request) -> Result<
              WHERE seller_id = ? AND job_id = ? AND name = ?",
         )
         .bind(seller_id)
-        .bind(job_id)
+        .bind(set_id)
         .bind(name),
     )
     .await?;

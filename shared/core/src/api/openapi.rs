@@ -23,6 +23,7 @@ use crate::products::search::{ProductPage, SearchQuery};
 use crate::products::{PriceView, ProductView, SeoView, SourceView};
 use crate::storefront::StorefrontView;
 use crate::trends::{TrendsQuery, TrendsView};
+use crate::uploads::UploadView;
 use http::StatusCode;
 use utoipa::OpenApi;
 
@@ -99,8 +100,8 @@ fn put_cover() {}
               (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 fn retry_job() {}
 
-#[utoipa::path(get, path = "/media/{seller}/{job}/{file}", tag = "media",
-    params(("seller" = String, Path, description = "seller id"), ("job" = String, Path, description = "job id"),
+#[utoipa::path(get, path = "/media/{seller}/{set}/{file}", tag = "media",
+    params(("seller" = String, Path, description = "seller id"), ("set" = String, Path, description = "the image set: a job id, or an upload id"),
            ("file" = String, Path, description = "rendition name, optionally with `.jpg` or `.webp`; without one the format follows `Accept`")),
     responses((status = 200, description = "the image; versioned URLs are cacheable for a year", content_type = "image/*"),
               (status = 304, description = "matches `If-None-Match`"), (status = 404, body = ErrorBody)))]
@@ -185,6 +186,20 @@ fn publish_product() {}
     responses((status = 200, body = ProductView), (status = 404, body = ErrorBody)))]
 fn unpublish_product() {}
 
+#[utoipa::path(post, path = "/api/v1/products/{id}/images", tag = "products", security(("bearer" = [])),
+    params(("id" = String, Path, description = "product id")),
+    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "a JPEG, PNG or WebP photo, up to 10 MiB and 4096 px on a side; `Content-Type` must match it"),
+    responses((status = 202, body = UploadView, description = "stored; the renditions replace the product's images once made (`Location` tells the upload's state)"),
+              (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+fn upload_product_image() {}
+
+#[utoipa::path(get, path = "/api/v1/uploads/{id}", tag = "products", security(("bearer" = [])),
+    params(("id" = String, Path, description = "upload id")),
+    responses((status = 200, body = UploadView, description = "processing, ready (with its renditions), failed (with why) or superseded"),
+              (status = 404, body = ErrorBody)))]
+fn get_upload() {}
+
 #[utoipa::path(get, path = "/api/v1/storefront", tag = "storefront", security(("bearer" = [])),
     responses((status = 200, body = StorefrontView)))]
 fn get_storefront() {}
@@ -194,6 +209,13 @@ fn get_storefront() {}
     responses((status = 200, body = StorefrontView), (status = 409, body = ErrorBody, description = "the handle is taken"),
               (status = 422, body = ErrorBody)))]
 fn patch_storefront() {}
+
+#[utoipa::path(post, path = "/api/v1/storefront/avatar", tag = "storefront", security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "a JPEG, PNG or WebP image, up to 10 MiB and 4096 px on a side; `Content-Type` must match it"),
+    responses((status = 202, body = UploadView, description = "stored; its square renditions become the storefront's avatar once made"),
+              (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
+fn upload_avatar() {}
 
 #[utoipa::path(get, path = "/api/v1/public/products/{code}", tag = "public",
     params(("code" = String, Path, description = "the product's public code")),
@@ -215,7 +237,7 @@ fn public_store() {}
         CreateApiKeyRequest, CreatedApiKey, ApiKeyView, ApiKeyList, SubmitRequest, SubmitResponse, JobView, JobPage,
         StagesView, StageView, VideoView, CoverView, JobErrorView, Draft, ThumbnailView, FormatView, TrendsView,
         FieldError, JobProduct, ProductView, PriceView, SeoView, SourceView, ProductPage, BulkRequest, BulkResult, BulkSkipped,
-        StorefrontView, PublicStore, ImportView, ImportRowView
+        StorefrontView, PublicStore, ImportView, ImportRowView, UploadView
     )),
     modifiers(&BearerAuth)
 )]

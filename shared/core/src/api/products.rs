@@ -5,22 +5,29 @@
 use super::{REQUEST_ID_HEADER, Request, Response, header, json};
 use crate::cache;
 use crate::error::{ApiError, ApiResult};
-use crate::ports::{Kv, Queue, Sql, System};
+use crate::ports::{Blobs, Kv, Queue, Sql, System};
 use crate::products::{self, bulk, search};
 use crate::routes::{RouteId, Service};
 use crate::storefront;
+use crate::uploads::{self, Target};
 use http::StatusCode;
-use http::header::{CACHE_CONTROL, ETAG, HeaderValue};
+use http::header::{CACHE_CONTROL, ETAG, HeaderValue, LOCATION};
 
-pub struct ProductsDeps<'a, S, K, Q, Y> {
+pub struct ProductsDeps<'a, S, K, B, Q, Y> {
     pub sql: &'a S,
     pub kv: &'a K,
-    /// Bulk imports: the import queue, and the metadata queue their links go to.
+    /// Uploaded images' originals.
+    pub blobs: &'a B,
+    /// Bulk imports: the import queue, and the metadata queue their links go to; uploads: the
+    /// thumbnail queue.
     pub queue: &'a Q,
     pub sys: &'a Y,
 }
 
-pub async fn handle<S: Sql, K: Kv, Q: Queue, Y: System>(d: &ProductsDeps<'_, S, K, Q, Y>, req: Request) -> Response {
+pub async fn handle<S: Sql, K: Kv, B: Blobs, Q: Queue, Y: System>(
+    d: &ProductsDeps<'_, S, K, B, Q, Y>,
+    req: Request,
+) -> Response {
     let result = dispatch(d, &req).await;
     super::answer("products", d.sys, &req, result)
 }
@@ -51,8 +58,8 @@ fn query<T: serde::de::DeserializeOwned>(req: &Request) -> ApiResult<T> {
         .map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))
 }
 
-async fn dispatch<S: Sql, K: Kv, Q: Queue, Y: System>(
-    d: &ProductsDeps<'_, S, K, Q, Y>,
+async fn dispatch<S: Sql, K: Kv, B: Blobs, Q: Queue, Y: System>(
+    d: &ProductsDeps<'_, S, K, B, Q, Y>,
     req: &Request,
 ) -> ApiResult<Response> {
     let m = super::matched(req, Service::Products)?;
@@ -125,6 +132,20 @@ async fn dispatch<S: Sql, K: Kv, Q: Queue, Y: System>(
             json(status, &view)
         }
         RouteId::GetImport => json(StatusCode::OK, &crate::imports::get(d.sql, &seller, id).await?),
+        RouteId::UploadProductImage | RouteId::UploadAvatar => {
+            let target = if m.id() == RouteId::UploadAvatar { Target::Avatar } else { Target::Product(id) };
+            let content_type = header(req, "content-type").unwrap_or("");
+            let request_id = header(req, REQUEST_ID_HEADER).unwrap_or("");
+            let view =
+                uploads::create(d.sql, d.blobs, d.queue, d.sys, &seller, target, content_type, req.body(), request_id)
+                    .await?;
+            let mut resp = json(StatusCode::ACCEPTED, &view);
+            if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/uploads/{}", view.id)) {
+                resp.headers_mut().insert(LOCATION, v);
+            }
+            resp
+        }
+        RouteId::GetUpload => json(StatusCode::OK, &uploads::get(d.sql, &seller, id).await?),
         RouteId::GetStorefront => json(StatusCode::OK, &storefront::get(d.sql, &seller).await?),
         RouteId::PatchStorefront => json(StatusCode::OK, &storefront::patch(d.sql, d.sys, &seller, req.body()).await?),
         _ => return Err(super::route_not_found()),

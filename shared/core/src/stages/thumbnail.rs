@@ -27,9 +27,34 @@ struct Row {
     analysis: Option<String>,
 }
 
-/// Where a rendition lives in the blob store.
-pub fn object_key(seller_id: &str, job_id: &str, t: &Thumbnail) -> String {
-    format!("sellers/{seller_id}/jobs/{job_id}/thumbs/{}.{}", t.name, t.format.extension())
+/// Where a rendition lives in the blob store: under its image set's folder
+/// (`sellers/{seller}/jobs/{job}` for a cover, `sellers/{seller}/uploads/{upload}` for an upload).
+pub fn object_key(folder: &str, t: &Thumbnail) -> String {
+    format!("{folder}/thumbs/{}.{}", t.name, t.format.extension())
+}
+
+/// The row of one stored rendition of the image set `set_id` (a job, or an upload: `/media/`
+/// serves both), written only while `guard` holds: an SQL condition whose parameters the caller
+/// binds after this statement's own. A re-run overwrites the row.
+pub(crate) fn rendition_row(guard: &str, set_id: &str, seller_id: &str, key: &str, t: &Thumbnail, now: i64) -> Stmt {
+    Stmt::new(format!(
+        "INSERT INTO thumbnails (job_id, seller_id, name, format, object_key, content_type, width, height, \
+         bytes, etag, created_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE {guard} \
+         ON CONFLICT (job_id, name, format) \
+         DO UPDATE SET object_key = excluded.object_key, content_type = excluded.content_type, \
+         width = excluded.width, height = excluded.height, bytes = excluded.bytes, etag = excluded.etag"
+    ))
+    .bind(set_id)
+    .bind(seller_id)
+    .bind(t.name)
+    .bind(format_name(t))
+    .bind(key)
+    .bind(t.format.content_type())
+    .bind(i64::from(t.width))
+    .bind(i64::from(t.height))
+    .bind(i64::try_from(t.bytes.len()).unwrap_or(i64::MAX))
+    .bind(etag(&t.bytes))
+    .bind(now)
 }
 
 /// A strong ETag for these bytes.
@@ -46,8 +71,12 @@ pub struct ThumbnailDeps<'a, S, B, Y> {
     pub cfg: &'a Config,
 }
 
+/// One thumbnail message: a job's thumbnail stage, or an upload's renditions (`crate::uploads`).
 pub async fn process<S: Sql, B: Blobs, Y: System>(d: &ThumbnailDeps<'_, S, B, Y>, body: &str) -> StageOutcome {
     let (sql, sys, cfg) = (d.sql, d.sys, d.cfg);
+    if let Some(upload) = crate::uploads::UploadMessage::parse(body) {
+        return crate::uploads::render_upload(d, &upload).await;
+    }
     let (msg, log) = match super::open(NAME, sys, body) {
         Ok(opened) => opened,
         Err(outcome) => return outcome,
@@ -179,30 +208,13 @@ async fn store(
     let now = sys.now_ms();
     let mut stmts = Vec::with_capacity(thumbs.len() + 1);
     for t in thumbs {
-        let key = object_key(&msg.seller_id, &msg.job_id, t);
+        let key = object_key(&format!("sellers/{}/jobs/{}", msg.seller_id, msg.job_id), t);
         blobs.put(&key, &t.bytes, t.format.content_type()).await?;
         stmts.push(
-            Stmt::new(format!(
-                "INSERT INTO thumbnails (job_id, seller_id, name, format, object_key, content_type, width, height, \
-                 bytes, etag, created_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE {COVER_IS} \
-                 ON CONFLICT (job_id, name, format) \
-                 DO UPDATE SET object_key = excluded.object_key, content_type = excluded.content_type, \
-                 width = excluded.width, height = excluded.height, bytes = excluded.bytes, etag = excluded.etag"
-            ))
-            .bind(&msg.job_id)
-            .bind(&msg.seller_id)
-            .bind(t.name)
-            .bind(format_name(t))
-            .bind(key)
-            .bind(t.format.content_type())
-            .bind(i64::from(t.width))
-            .bind(i64::from(t.height))
-            .bind(i64::try_from(t.bytes.len()).unwrap_or(i64::MAX))
-            .bind(etag(&t.bytes))
-            .bind(now)
-            .bind(&msg.job_id)
-            .bind(&msg.seller_id)
-            .bind(cover),
+            rendition_row(COVER_IS, &msg.job_id, &msg.seller_id, &key, t, now)
+                .bind(&msg.job_id)
+                .bind(&msg.seller_id)
+                .bind(cover),
         );
     }
     // Rows and the guarded stage change land together.
@@ -211,7 +223,7 @@ async fn store(
     Ok(counts.last().copied().unwrap_or(0) > 0)
 }
 
-fn format_name(t: &Thumbnail) -> &'static str {
+pub(crate) fn format_name(t: &Thumbnail) -> &'static str {
     match t.format {
         linkhub_imaging::Format::Jpeg => "jpeg",
         linkhub_imaging::Format::WebP => "webp",
@@ -224,9 +236,12 @@ async fn fail(sql: &impl Sql, sys: &impl System, job_id: &str, seller_id: &str, 
         .map(|_| ())
 }
 
-/// Dead letter of a thumbnail message: the stage is marked failed (`retries_exhausted`) and the
+/// Dead letter of a thumbnail message (an upload's: `crate::uploads`): the stage is marked failed (`retries_exhausted`) and the
 /// job completes without images, instead of waiting forever. A storage fault is retried.
 pub async fn dead_letter(sql: &impl Sql, sys: &impl System, cfg: &Config, body: &str) -> StageOutcome {
+    if let Some(upload) = crate::uploads::UploadMessage::parse(body) {
+        return crate::uploads::dead_letter(sql, sys, cfg, &upload).await;
+    }
     let Ok(msg) = StageMessage::parse(body) else { return StageOutcome::Discarded };
     if fail(sql, sys, &msg.job_id, &msg.seller_id, super::RETRIES_EXHAUSTED).await.is_err() {
         return StageOutcome::RetryAfter(cfg.retry_delay(1));

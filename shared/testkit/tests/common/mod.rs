@@ -122,11 +122,18 @@ impl TestApp {
             }
             Action::Forward(Service::Products, r) if self.outbox => {
                 let queue = Outbox { sql: &self.sql, sys: &self.sys };
-                let deps = ProductsDeps { sql: &self.sql, kv: &self.kv, queue: &queue, sys: &self.sys };
+                let deps =
+                    ProductsDeps { sql: &self.sql, kv: &self.kv, blobs: &self.blobs, queue: &queue, sys: &self.sys };
                 block_on(products::handle(&deps, r))
             }
             Action::Forward(Service::Products, r) => {
-                let deps = ProductsDeps { sql: &self.sql, kv: &self.kv, queue: &self.queue, sys: &self.sys };
+                let deps = ProductsDeps {
+                    sql: &self.sql,
+                    kv: &self.kv,
+                    blobs: &self.blobs,
+                    queue: &self.queue,
+                    sys: &self.sys,
+                };
                 block_on(products::handle(&deps, r))
             }
             Action::Forward(Service::Ingest, r) => {

@@ -184,3 +184,64 @@ fn pages_sorted_by_price_reach_the_unpriced_products() {
     assert_eq!(seen.len(), 5, "{seen:?}");
     assert_eq!(&seen[..2], ["Priced one", "Priced two"]);
 }
+
+/// Polls an upload until it has settled (ready, failed or superseded).
+fn wait_upload(hub: &Hub, token: &str, id: &str) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let up = hub.get(&format!("/api/v1/uploads/{id}"), Some(token)).json();
+        if up["state"] != "processing" {
+            return up;
+        }
+        assert!(std::time::Instant::now() < deadline, "the upload is still processing: {up:#}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn an_uploaded_photo_and_avatar_are_rendered_served_and_shown_publicly() {
+    let hub = Hub::from_env();
+    let (token, _) = hub.seller();
+    let handle = hub.get("/api/v1/storefront", Some(&token)).json()["handle"].as_str().unwrap().to_owned();
+    let made = hub.post(
+        "/api/v1/products",
+        Some(&token),
+        &json!({"title": "Ankara wrap dress", "price": {"amount": "15000", "currency": "NGN"}}),
+    );
+    assert_eq!(made.status, 201, "{}", String::from_utf8_lossy(&made.body));
+    let product = made.json();
+    let id = product["id"].as_str().unwrap();
+    let photo = std::fs::read(format!("{}/cover-720x1280.jpg", crate::support::PHOTOS)).unwrap();
+
+    let path = format!("/api/v1/products/{id}/images");
+    let r = hub.request("POST", &path, Some(&token), &[("content-type", "image/png")], Some(photo.clone()));
+    assert_eq!((r.status, r.error_code().as_str()), (415, "unsupported_image"));
+    let r = hub.request("POST", &path, Some(&token), &[("content-type", "image/jpeg")], Some(photo.clone()));
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    let up_id = r.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.header("location"), Some(format!("/api/v1/uploads/{up_id}").as_str()));
+    let up = wait_upload(&hub, &token, &up_id);
+    assert_eq!(up["state"], "ready", "{up:#}");
+    assert_eq!(up["images"].as_array().unwrap().len(), 4);
+
+    let p = hub.get(&format!("/api/v1/products/{id}"), Some(&token)).json();
+    assert_eq!(p["images"], up["images"]);
+    let share = p["images"][3]["url"].as_str().unwrap();
+    let media = hub.request("GET", share, None, &[("accept", "image/webp,image/*")], None);
+    assert_eq!(media.status, 200);
+    assert_eq!(media.header("content-type"), Some("image/webp"));
+    let size = imagesize::blob_size(&media.body).unwrap();
+    assert_eq!((size.width, size.height), (1200, 630));
+    let code = p["code"].as_str().unwrap();
+    assert_eq!(hub.get(&format!("/api/v1/public/products/{code}"), None).json()["images"], p["images"]);
+
+    let r =
+        hub.request("POST", "/api/v1/storefront/avatar", Some(&token), &[("content-type", "image/jpeg")], Some(photo));
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    let avatar = wait_upload(&hub, &token, r.json()["id"].as_str().unwrap());
+    assert_eq!(avatar["state"], "ready", "{avatar:#}");
+    let store = hub.get(&format!("/api/v1/public/stores/{handle}"), None).json();
+    let names: Vec<&str> =
+        store["settings"]["avatar"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["square-150", "square-320"], "{store:#}");
+}

@@ -134,20 +134,10 @@ pub fn selling_price(prices: &[Price]) -> Option<&Price> {
     }
 }
 
-/// A price as a badge prints it: the currency's usual symbol (or code) and the amount with
-/// thousands grouped, e.g. `₦15,000`, `$24.99`, `KSh 2,499`, `R$89.90`.
-pub fn display_price(amount: &str, currency: &str) -> String {
-    let (int, frac) = amount.split_once('.').unwrap_or((amount, ""));
-    let digits: Vec<char> = int.chars().collect();
-    let mut grouped = String::new();
-    for (i, c) in digits.iter().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) && c.is_ascii_digit() {
-            grouped.push(',');
-        }
-        grouped.push(*c);
-    }
-    let number = if frac.is_empty() { grouped } else { format!("{grouped}.{frac}") };
-    let (symbol, spaced) = match currency {
+/// The usual symbol of a currency, and whether a space separates it from the amount; the ISO
+/// code itself (spaced) for currencies without a well-known symbol.
+pub fn currency_symbol(currency: &str) -> (&str, bool) {
+    match currency {
         "USD" | "MXN" | "COP" | "CLP" | "ARS" => ("$", false),
         "AUD" => ("A$", false),
         "CAD" => ("C$", false),
@@ -169,7 +159,23 @@ pub fn display_price(amount: &str, currency: &str) -> String {
         "TZS" => ("TSh", true),
         "PEN" => ("S/", false),
         other => (other, true),
-    };
+    }
+}
+
+/// A price as a badge prints it: the currency's usual symbol (or code) and the amount with
+/// thousands grouped, e.g. `₦15,000`, `$24.99`, `KSh 2,499`, `R$89.90`.
+pub fn display_price(amount: &str, currency: &str) -> String {
+    let (int, frac) = amount.split_once('.').unwrap_or((amount, ""));
+    let digits: Vec<char> = int.chars().collect();
+    let mut grouped = String::new();
+    for (i, c) in digits.iter().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) && c.is_ascii_digit() {
+            grouped.push(',');
+        }
+        grouped.push(*c);
+    }
+    let number = if frac.is_empty() { grouped } else { format!("{grouped}.{frac}") };
+    let (symbol, spaced) = currency_symbol(currency);
     if spaced { format!("{symbol} {number}") } else { format!("{symbol}{number}") }
 }
 

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 export SPIN_PORT=8796 SPIN_SANDBOX_PORT=8798 SPIN_STATE_DIR=target/spin-e2e-state SPIN_MANIFEST=target/spin-e2e.toml
 export SPIN_VARIABLE_SUBMIT_LIMIT_PER_SELLER_PER_MINUTE=20 SPIN_VARIABLE_SUBMIT_LIMIT_PER_CLIENT_PER_MINUTE=10000
 export SPIN_VARIABLE_AUTH_LIMIT_PER_CLIENT_PER_MINUTE=10000
+export SPIN_VARIABLE_PAGE_LIMIT_PER_CLIENT_PER_MINUTE=10000
 # The shipped manifest plus the test-only contract component (tests/contract-spin) on the same
 # stores, at /_contract; the shipped components are the ones spin.toml names.
 env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS cargo build -q --release --target wasm32-wasip2 -p linkhub-contract-spin

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HUB_PORT=8797 SANDBOX_PORT=8799 INSPECTOR_PORT=9239 STATE_DIR=.wrangler/e2e-state E2E_EDGE=1
-export EXTRA_GATEWAY_VARS=$'SUBMIT_LIMIT_PER_SELLER_PER_MINUTE=20\nSUBMIT_LIMIT_PER_CLIENT_PER_MINUTE=10000\nAUTH_LIMIT_PER_CLIENT_PER_MINUTE=10000\n'
+export EXTRA_GATEWAY_VARS=$'SUBMIT_LIMIT_PER_SELLER_PER_MINUTE=20\nSUBMIT_LIMIT_PER_CLIENT_PER_MINUTE=10000\nAUTH_LIMIT_PER_CLIENT_PER_MINUTE=10000\nPAGE_LIMIT_PER_CLIENT_PER_MINUTE=10000\n'
 # The test-only entry Worker (tests/contract-worker) beside the shipped ones.
 bash scripts/build-workers.sh tests/contract-worker
 source scripts/stack.sh

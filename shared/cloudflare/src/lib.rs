@@ -15,6 +15,7 @@ pub mod bindings {
     pub const BLOBS: &str = "BLOBS";
     pub const INGEST: &str = "INGEST";
     pub const PRODUCTS: &str = "PRODUCTS";
+    pub const STOREFRONT: &str = "STOREFRONT";
     /// The thumbnailer, serving `/media/...` for the gateway.
     pub const MEDIA: &str = "MEDIA";
     pub const METADATA_QUEUE: &str = "METADATA_QUEUE";
@@ -30,6 +31,7 @@ pub mod bindings {
         match service {
             Service::Ingest => Some(INGEST),
             Service::Products => Some(PRODUCTS),
+            Service::Storefront => Some(STOREFRONT),
             Service::Media => Some(MEDIA),
             Service::Gateway | Service::Drain | Service::Stage => None,
         }

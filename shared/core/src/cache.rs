@@ -194,6 +194,41 @@ pub async fn storefront(
     .await
 }
 
+/// A seller's public settings.
+pub async fn settings(
+    sql: &impl Sql,
+    kv: &impl Kv,
+    sys: &impl System,
+    seller_id: &str,
+) -> ApiResult<(Option<StorefrontView>, Tier)> {
+    let v = version(sql, sys, seller_id).await?;
+    read(kv, &format!("cat/{seller_id}/{v}/settings"), true, async || {
+        Ok(Some(storefront::get(sql, &crate::accounts::SellerId(seller_id.to_owned())).await?))
+    })
+    .await
+}
+
+/// A rendered page of the seller's (`kind`: `store`, `product`), one entry per `variant` (the
+/// origin, the browser kind, the path and query), under the seller's catalog version.
+pub async fn html<F>(
+    sql: &impl Sql,
+    kv: &impl Kv,
+    sys: &impl System,
+    seller_id: &str,
+    kind: &str,
+    variant: &str,
+    render: F,
+) -> ApiResult<(Option<String>, Tier)>
+where
+    F: AsyncFnOnce() -> ApiResult<Option<String>>,
+{
+    use sha2::{Digest, Sha256};
+    let v = version(sql, sys, seller_id).await?;
+    let digest = Sha256::digest(variant.as_bytes());
+    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    read(kv, &format!("cat/{seller_id}/{v}/html/{kind}/{hex}"), true, render).await
+}
+
 pub const PUBLIC_LIST: u32 = 100;
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]

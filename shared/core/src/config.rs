@@ -24,6 +24,7 @@ pub struct Config {
     pub submit_limit_per_seller_per_minute: u32,
     pub submit_limit_per_client_per_minute: u32,
     pub auth_limit_per_client_per_minute: u32,
+    pub page_limit_per_client_per_minute: u32,
     pub cors_allowed_origins: Vec<String>,
     /// Secret, Spin only: the bearer token the outbox drain and migration routes require; they
     /// answer 503 while it is missing.
@@ -59,6 +60,7 @@ impl Role {
                 "SUBMIT_LIMIT_PER_SELLER_PER_MINUTE",
                 "SUBMIT_LIMIT_PER_CLIENT_PER_MINUTE",
                 "AUTH_LIMIT_PER_CLIENT_PER_MINUTE",
+                "PAGE_LIMIT_PER_CLIENT_PER_MINUTE",
                 "CORS_ALLOWED_ORIGINS",
             ],
             Role::Ingest => &[],
@@ -178,6 +180,7 @@ impl Config {
             submit_limit_per_seller_per_minute: num("SUBMIT_LIMIT_PER_SELLER_PER_MINUTE", 30)?,
             submit_limit_per_client_per_minute: num("SUBMIT_LIMIT_PER_CLIENT_PER_MINUTE", 60)?,
             auth_limit_per_client_per_minute: num("AUTH_LIMIT_PER_CLIENT_PER_MINUTE", 20)?,
+            page_limit_per_client_per_minute: num("PAGE_LIMIT_PER_CLIENT_PER_MINUTE", 300)?,
             cors_allowed_origins: if cors.is_empty() { vec!["*".to_owned()] } else { cors },
             drain_token: text("DRAIN_TOKEN"),
         };

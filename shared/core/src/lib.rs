@@ -20,6 +20,7 @@ pub mod maintenance;
 pub mod migrations;
 pub mod outbound;
 pub mod outbox;
+pub mod pages;
 pub mod ports;
 pub mod products;
 pub mod ratelimit;

@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0008_catalog.sql", include_str!("../../../migrations/0008_catalog.sql")),
     ("0009_imports.sql", include_str!("../../../migrations/0009_imports.sql")),
     ("0010_uploads.sql", include_str!("../../../migrations/0010_uploads.sql")),
+    ("0011_events.sql", include_str!("../../../migrations/0011_events.sql")),
 ];
 
 /// The statements of a migration file: `--` comments dropped, split at `;`, except inside a

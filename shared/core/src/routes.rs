@@ -25,6 +25,8 @@ pub enum Service {
     Ingest,
     /// The products function: the catalog, storefront settings and public catalog reads.
     Products,
+    /// The storefront function: public pages, QR codes and the click-to-chat redirect.
+    Storefront,
     /// The thumbnailer: public thumbnails from the blob store.
     Media,
     /// Spin's drain component: outbox delivery and migrations (Workers use Queues and wrangler).
@@ -54,6 +56,8 @@ pub enum RateLimit {
     AuthPerClient,
     /// Link submissions per seller and per client address.
     SubmitPerSellerAndClient,
+    /// Public storefront pages and redirects per client address.
+    PagePerClient,
 }
 
 /// How answers may be cached; applied when the handler did not say.
@@ -113,6 +117,10 @@ pub enum RouteId {
     GetUpload,
     PublicProduct,
     PublicStore,
+    StorePage,
+    ProductPage,
+    ProductQr,
+    ClickToChat,
     Media,
     Drain,
     Migrate,
@@ -204,6 +212,11 @@ pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
         // What buyers' pages and the WhatsApp assistant read: cached (`crate::cache`), public.
         route!(PublicProduct, GET "/api/v1/public/products/{code}", Public, 0, None, Handler, Products, __path_public_product),
         route!(PublicStore, GET "/api/v1/public/stores/{handle}", Public, 0, None, Handler, Products, __path_public_store),
+        // Buyers' pages (HTML), the product's QR code and the click-to-chat redirect.
+        route!(ClickToChat, GET "/go/{code}", Public, 0, PagePerClient, Handler, Storefront, __path_click_to_chat),
+        route!(StorePage, GET "/s/{handle}", Public, 0, PagePerClient, Handler, Storefront, __path_store_page),
+        route!(ProductPage, GET "/s/{handle}/{slug}", Public, 0, PagePerClient, Handler, Storefront, __path_product_page),
+        route!(ProductQr, GET "/s/{handle}/{slug}/qr.svg", Public, 0, PagePerClient, Handler, Storefront, __path_product_qr),
         route!(Media, GET "/media/{seller}/{set}/{file}", Public, 0, None, Handler, Media, __path_media),
         route!(Drain, POST "/internal/drain", Internal, 0, None, NoStore, Drain, __path_drain),
         route!(Migrate, POST "/internal/migrate", Internal, 0, None, NoStore, Drain, __path_migrate),
@@ -388,11 +401,13 @@ mod tests {
     fn image_uploads_take_what_the_thumbnailer_decodes() {
         assert_eq!(IMAGE_BODY, linkhub_imaging::Limits::default().max_input);
         assert_eq!(body_limit(&Method::PUT, "/api/v1/ingestion/jobs/job_1/cover"), IMAGE_BODY);
+        assert_eq!(body_limit(&Method::POST, "/api/v1/products/prd_1/images"), IMAGE_BODY);
+        assert_eq!(body_limit(&Method::POST, "/api/v1/storefront/avatar"), IMAGE_BODY);
     }
 
     #[test]
     fn preflight_methods_and_prefixes_come_from_the_table() {
         assert_eq!(methods(), "GET, POST, DELETE, PUT, PATCH, OPTIONS");
-        assert_eq!(prefixes(), vec!["/healthz", "/api/", "/media/", "/internal/"]);
+        assert_eq!(prefixes(), vec!["/healthz", "/api/", "/go/", "/s/", "/media/", "/internal/"]);
     }
 }

@@ -61,6 +61,7 @@ pub fn component_of(service: linkhub_core::routes::Service) -> Option<&'static s
     match service {
         Service::Ingest => Some("ingest"),
         Service::Products => Some("products"),
+        Service::Storefront => Some("storefront"),
         Service::Media => Some("thumbnailer"),
         Service::Gateway | Service::Drain | Service::Stage => None,
     }

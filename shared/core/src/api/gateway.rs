@@ -65,16 +65,25 @@ pub async fn route<S: Sql, K: Kv, Y: System>(d: &GatewayDeps<'_, S, K, Y>, mut r
         RequestCtx { request_id: request_id.clone(), origin: header(&req, "origin").map(str::to_owned), log, cache };
     // Identity headers are ours alone.
     req.headers_mut().remove(SELLER_HEADER);
+    if let Ok(v) = HeaderValue::from_str(&crate::pages::origin_of(&req)) {
+        req.headers_mut().insert(super::ORIGIN_HEADER, v);
+    }
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         req.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
+    // Buyers' pages answer errors (a 429, an unknown path) as HTML pages.
+    let page =
+        crate::pages::is_page_path(req.uri().path()).then(|| header(&req, "accept-language").unwrap_or("").to_owned());
     let action = match dispatch(d, &ctx, req).await {
         Ok(action) => action,
         Err(e) => {
             if e.status.is_server_error() {
                 ctx.log.error(d.sys, "request failed", e.cause.as_deref().unwrap_or(&e.message));
             }
-            Action::Respond(error(&e))
+            match &page {
+                Some(accept_language) => Action::Respond(super::pages::error_page(accept_language, &e, None)),
+                None => Action::Respond(error(&e)),
+            }
         }
     };
     (ctx, action)
@@ -140,6 +149,10 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(
         RateLimit::AuthPerClient => {
             let bucket = format!("auth:{}", client_address(d));
             ratelimit::hit(d.sql, d.sys, &bucket, d.cfg.auth_limit_per_client_per_minute).await?;
+        }
+        RateLimit::PagePerClient => {
+            let bucket = format!("page:{}", client_address(d));
+            ratelimit::hit(d.sql, d.sys, &bucket, d.cfg.page_limit_per_client_per_minute).await?;
         }
         RateLimit::SubmitPerSellerAndClient => {
             let seller = seller.as_ref().map_or("", |s| s.0.as_str());

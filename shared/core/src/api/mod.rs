@@ -5,6 +5,7 @@ pub mod gateway;
 pub mod ingest;
 pub mod media;
 pub mod openapi;
+pub mod pages;
 pub mod products;
 
 use crate::error::{ApiError, ApiResult};
@@ -14,6 +15,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub type Request = http::Request<Vec<u8>>;
+/// The origin (`scheme://host`) the buyer used, set by the gateway on what it forwards (a
+/// function behind a service binding sees an internal URL).
+pub const ORIGIN_HEADER: &str = "x-linkhub-origin";
 pub type Response = http::Response<Vec<u8>>;
 
 pub use crate::routes::{method_not_allowed, route_not_found};
@@ -78,13 +82,20 @@ pub fn answer(function: &str, sys: &impl crate::ports::System, req: &Request, re
     match result {
         Ok(r) => r,
         Err(e) => {
-            if e.status.is_server_error() {
-                crate::log::LogCtx::new(function)
-                    .with("request_id", header(req, REQUEST_ID_HEADER).unwrap_or(""))
-                    .error(sys, "request failed", e.cause.as_deref().unwrap_or(&e.message));
-            }
+            log_failure(function, sys, req, &e);
             error(&e)
         }
+    }
+}
+
+/// Logs a server error's cause under the function's name (a client error is not logged).
+pub fn log_failure(function: &str, sys: &impl crate::ports::System, req: &Request, e: &ApiError) {
+    if e.status.is_server_error() {
+        crate::log::LogCtx::new(function).with("request_id", header(req, REQUEST_ID_HEADER).unwrap_or("")).error(
+            sys,
+            "request failed",
+            e.cause.as_deref().unwrap_or(&e.message),
+        );
     }
 }
 

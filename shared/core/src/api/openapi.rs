@@ -229,6 +229,38 @@ fn public_product() {}
               (status = 404, body = ErrorBody)))]
 fn public_store() {}
 
+#[utoipa::path(get, path = "/s/{handle}", tag = "storefront pages",
+    params(("handle" = String, Path, description = "the seller's handle"),
+           ("q" = Option<String>, Query, description = "words to search for"),
+           ("category" = Option<String>, Query, description = "a category"),
+           ("cursor" = Option<String>, Query, description = "the next page's cursor")),
+    responses((status = 200, description = "the seller's page: header, search, category chips, published products", content_type = "text/html"),
+              (status = 304, description = "matches `If-None-Match`"),
+              (status = 404, description = "no such storefront (an HTML page)", content_type = "text/html"),
+              (status = 429, description = "too many requests from this client (HTML, `Retry-After`)", content_type = "text/html")))]
+fn store_page() {}
+
+#[utoipa::path(get, path = "/s/{handle}/{slug}", tag = "storefront pages",
+    params(("handle" = String, Path, description = "the seller's handle"), ("slug" = String, Path, description = "the product's slug")),
+    responses((status = 200, description = "a published product's page with Open Graph tags and JSON-LD", content_type = "text/html"),
+              (status = 304, description = "matches `If-None-Match`"),
+              (status = 404, description = "unknown, unpublished or archived (an HTML page)", content_type = "text/html"),
+              (status = 429, description = "too many requests from this client", content_type = "text/html")))]
+fn product_page() {}
+
+#[utoipa::path(get, path = "/s/{handle}/{slug}/qr.svg", tag = "storefront pages",
+    params(("handle" = String, Path, description = "the seller's handle"), ("slug" = String, Path, description = "the product's slug")),
+    responses((status = 200, description = "a QR code of the product's click-to-chat link", content_type = "image/svg+xml"),
+              (status = 404, description = "unknown or unpublished", content_type = "text/html")))]
+fn product_qr() {}
+
+#[utoipa::path(get, path = "/go/{code}", tag = "storefront pages",
+    params(("code" = String, Path, description = "the product's public code")),
+    responses((status = 302, description = "recorded; to `https://wa.me/<the seller's number>?text=...` with the code in the message"),
+              (status = 404, description = "unknown code, unpublished product or no WhatsApp number", content_type = "text/html"),
+              (status = 429, description = "too many requests from this client", content_type = "text/html")))]
+fn click_to_chat() {}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Link Hub API", description = "TikTok links to sellable products at the edge."),

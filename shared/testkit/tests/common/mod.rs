@@ -6,6 +6,7 @@
 use linkhub_core::api::gateway::{self, Action, GatewayDeps, Service};
 use linkhub_core::api::ingest::{self, IngestDeps};
 use linkhub_core::api::media;
+use linkhub_core::api::pages::{self, PagesDeps};
 use linkhub_core::api::products::{self, ProductsDeps};
 use linkhub_core::config::Config;
 use linkhub_core::outbox::Outbox;
@@ -114,6 +115,10 @@ impl TestApp {
         let (ctx, action) = block_on(gateway::route(&deps, req));
         let resp = match action {
             Action::Respond(r) => r,
+            Action::Forward(Service::Storefront, r) => {
+                let deps = PagesDeps { sql: &self.sql, kv: &self.kv, sys: &self.sys };
+                block_on(pages::handle(&deps, r))
+            }
             Action::Forward(Service::Media, r) => block_on(media::serve(&self.sql, &self.blobs, &self.sys, &r)),
             Action::Forward(Service::Ingest, r) if self.outbox => {
                 let queue = Outbox { sql: &self.sql, sys: &self.sys };

@@ -7,4 +7,5 @@ mod catalog;
 mod ingestion;
 mod platform;
 mod stages;
+mod storefront;
 mod support;

@@ -1,0 +1,167 @@
+//! The storefront function's routes: the public pages, the product's QR code and the
+//! click-to-chat redirect. Pages come through the catalog's two-level cache under the seller's
+//! catalog version, with a strong `ETag` (a digest of the page) so a browser's `If-None-Match`
+//! gets 304, and `Cache-Control` that makes every cache revalidate: a page is never served older
+//! than the seller's last write (beyond `cache::VERSION_TTL_MS` in other isolates).
+
+use super::{Request, Response, header};
+use crate::cache::{self, Tier};
+use crate::error::{ApiError, ApiResult};
+use crate::pages::{self, PageCtx, StoreQuery, clicks};
+use crate::ports::{Kv, Sql, System};
+use crate::routes::{RouteId, Service};
+use http::StatusCode;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, HeaderValue, LOCATION, VARY};
+use sha2::{Digest, Sha256};
+
+pub struct PagesDeps<'a, S, K, Y> {
+    pub sql: &'a S,
+    pub kv: &'a K,
+    pub sys: &'a Y,
+}
+
+const HTML: &str = "text/html; charset=utf-8";
+/// Any cache may keep a page but must revalidate it (a cheap 304) before each use.
+const REVALIDATE: &str = "public, max-age=0, must-revalidate";
+
+pub async fn handle<S: Sql, K: Kv, Y: System>(d: &PagesDeps<'_, S, K, Y>, req: Request) -> Response {
+    match dispatch(d, &req).await {
+        Ok(resp) => resp,
+        Err(e) => {
+            super::log_failure("storefront", d.sys, &req, &e);
+            error_page(header(&req, "accept-language").unwrap_or(""), &e, None)
+        }
+    }
+}
+
+/// An error as an HTML page, in the storefront's `language` when known, else the first of the
+/// buyer's `Accept-Language` that a storefront speaks.
+pub fn error_page(accept_language: &str, e: &ApiError, language: Option<&str>) -> Response {
+    let language = language.unwrap_or_else(|| pages::language_for(accept_language));
+    let t = pages::i18n::text(language);
+    let body = if e.status == StatusCode::NOT_FOUND {
+        pages::not_found(language)
+    } else {
+        pages::html::error_page(t, e.status.as_u16(), &e.message, "").into_string()
+    };
+    let mut resp = super::bytes(e.status, HTML, body.into_bytes());
+    let h = resp.headers_mut();
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(after) = e.retry_after
+        && let Ok(v) = HeaderValue::from_str(&after.to_string())
+    {
+        h.insert("retry-after", v);
+    }
+    resp
+}
+
+fn ctx(req: &Request) -> PageCtx {
+    let uri = req.uri();
+    // The gateway says which origin the buyer used; a page reached otherwise works it out.
+    let origin = header(req, super::ORIGIN_HEADER)
+        .filter(|o| pages::is_origin(o))
+        .map_or_else(|| pages::origin_of(req), str::to_owned);
+    let path = uri.path_and_query().map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
+    PageCtx { origin, in_app: pages::is_in_app(header(req, "user-agent").unwrap_or("")), path }
+}
+
+fn etag_of(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let hex: String = digest.iter().take(10).map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// A page answer: 304 when the browser holds this version, else the page; says which cache level
+/// served it.
+fn page(req: &Request, body: String, tier: Tier) -> Response {
+    let etag = etag_of(body.as_bytes());
+    let fresh = header(req, "if-none-match").is_some_and(|inm| inm.split(',').any(|t| t.trim() == etag));
+    let mut resp = if fresh {
+        super::empty(StatusCode::NOT_MODIFIED)
+    } else {
+        super::bytes(StatusCode::OK, HTML, body.into_bytes())
+    };
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(ETAG, v);
+    }
+    h.insert(CACHE_CONTROL, HeaderValue::from_static(REVALIDATE));
+    // TikTok's in-app browser gets a page of its own.
+    h.insert(VARY, HeaderValue::from_static("user-agent"));
+    h.insert("x-cache", HeaderValue::from_static(tier.name()));
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert("referrer-policy", HeaderValue::from_static("strict-origin-when-cross-origin"));
+    resp
+}
+
+async fn dispatch<S: Sql, K: Kv, Y: System>(d: &PagesDeps<'_, S, K, Y>, req: &Request) -> ApiResult<Response> {
+    let m = super::matched(req, Service::Storefront)?;
+    let not_found = || ApiError::not_found("no such page");
+    let ctx = ctx(req);
+    match m.id() {
+        RouteId::StorePage => {
+            let seller_id = pages::seller_of(d.sql, m.param("handle")).await?.ok_or_else(not_found)?;
+            let query: StoreQuery = serde_urlencoded::from_str(req.uri().query().unwrap_or("")).unwrap_or_default();
+            let variant = format!("{}|{}|{}", ctx.origin, ctx.in_app, req.uri().query().unwrap_or(""));
+            let (body, tier) = cache::html(d.sql, d.kv, d.sys, &seller_id, "store", &variant, async || {
+                Ok(Some(pages::store_page(d.sql, &ctx, &seller_id, &query).await?))
+            })
+            .await?;
+            Ok(page(req, body.ok_or_else(not_found)?, tier))
+        }
+        RouteId::ProductPage => {
+            let seller_id = pages::seller_of(d.sql, m.param("handle")).await?.ok_or_else(not_found)?;
+            let slug = m.param("slug");
+            let variant = format!("{}|{}|{slug}", ctx.origin, ctx.in_app);
+            let (body, tier) = cache::html(d.sql, d.kv, d.sys, &seller_id, "product", &variant, async || {
+                pages::product_page(d.sql, &ctx, &seller_id, slug).await
+            })
+            .await?;
+            match body {
+                Some(body) => Ok(page(req, body, tier)),
+                None => {
+                    let store = crate::storefront::get(d.sql, &crate::accounts::SellerId(seller_id)).await?;
+                    Ok(error_page("", &not_found(), Some(&store.language)))
+                }
+            }
+        }
+        RouteId::ProductQr => {
+            let seller_id = pages::seller_of(d.sql, m.param("handle")).await?.ok_or_else(not_found)?;
+            let product = pages::published_by_slug(d.sql, &seller_id, m.param("slug")).await?.ok_or_else(not_found)?;
+            let svg = pages::qr_svg(&ctx.absolute(&format!("/go/{}", product.code)))?;
+            let mut resp = super::bytes(StatusCode::OK, "image/svg+xml", svg.into_bytes());
+            // The code never changes; the page links the QR under the product's current slug.
+            resp.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+            Ok(resp)
+        }
+        RouteId::ClickToChat => {
+            let (found, _) = cache::product_by_code(d.sql, d.kv, d.sys, m.param("code")).await?;
+            let (seller_id, product) = found.ok_or_else(not_found)?;
+            let (store, _) = cache::settings(d.sql, d.kv, d.sys, &seller_id).await?;
+            let store = store.ok_or_else(not_found)?;
+            let target = clicks::whatsapp_url(&store, &product).ok_or_else(not_found)?;
+            let visit = clicks::Visit {
+                user_agent: header(req, "user-agent").unwrap_or(""),
+                referer: header(req, "referer"),
+                country: header(req, "cf-ipcountry"),
+            };
+            // A click that cannot be recorded still reaches WhatsApp; the fault is logged.
+            if let Err(e) = clicks::record(d.sql, d.sys, &seller_id, &product, &visit).await {
+                super::log_failure("storefront", d.sys, req, &e);
+            }
+            let mut resp = super::empty(StatusCode::FOUND);
+            let h = resp.headers_mut();
+            h.insert(LOCATION, HeaderValue::from_str(&target).map_err(|e| ApiError::internal(e.to_string()))?);
+            h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            h.insert(CONTENT_TYPE, HeaderValue::from_static(HTML));
+            Ok(resp)
+        }
+        _ => Err(super::route_not_found()),
+    }
+}

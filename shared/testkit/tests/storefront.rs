@@ -1,0 +1,330 @@
+//! The public storefront over native ports (real SQLite, memory KV): the seller's page and a
+//! product's page as buyers get them (head tags, JSON-LD, prices in the storefront's language),
+//! escaping of everything a seller writes, HTML 404s, ETags, the in-app browser, QR codes and
+//! the click-to-chat redirect with its recorded clicks.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Reply, TestApp};
+use linkhub_core::ports::{Sql, Stmt};
+use linkhub_testkit::block_on;
+use serde_json::{Value, json};
+
+const PHONE_UA: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Mobile Safari/537.36";
+const TIKTOK_UA: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 musical_ly_32.9.0 BytedanceWebview/d8a21c6";
+
+fn product(app: &TestApp, token: &str, body: Value) -> Value {
+    let r = app.post("/api/v1/products", Some(token), &body);
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    r.json()
+}
+
+fn settings(app: &TestApp, token: &str, body: Value) {
+    let r = app.call("PATCH", "/api/v1/storefront", Some(token), &[], Some(&body));
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+}
+
+fn page(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Reply {
+    app.call_raw("GET", path, None, headers, Vec::new())
+}
+
+fn text(r: &Reply) -> String {
+    String::from_utf8(r.body.clone()).unwrap()
+}
+
+/// The JSON-LD of a page, parsed.
+fn json_ld(html: &str) -> Value {
+    let start = html.find("<script type=\"application/ld+json\">").expect("JSON-LD") + 35;
+    let end = start + html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..end]).unwrap()
+}
+
+fn meta(html: &str, property: &str) -> Option<String> {
+    let key = format!("property=\"{property}\" content=\"");
+    let start = html.find(&key)? + key.len();
+    Some(html[start..start + html[start..].find('"')?].to_owned())
+}
+
+fn shop(app: &TestApp, handle: &str) -> String {
+    let token = app.signup(handle);
+    settings(
+        app,
+        &token,
+        json!({"display_name": "Adaeze Fabrics", "bio": "Ankara from Lagos", "whatsapp": "+234 801 234 5678"}),
+    );
+    token
+}
+
+#[test]
+fn the_store_page_lists_published_products_with_chips_search_and_pages() {
+    let app = TestApp::new();
+    let token = shop(&app, "adaeze");
+    for i in 0..27 {
+        let category = if i % 3 == 0 { "Home & Garden" } else { "Apparel & Accessories" };
+        product(
+            &app,
+            &token,
+            json!({"title": format!("Ankara wrap {i:02}"), "price": {"amount": "15000", "currency": "NGN"}, "category": category}),
+        );
+    }
+    product(&app, &token, json!({"title": "Draft without a price"}));
+    let first = page(&app, "/s/adaeze", &[("user-agent", PHONE_UA)]);
+    assert_eq!(first.status, 200);
+    assert_eq!(first.headers["content-type"], "text/html; charset=utf-8");
+    let html = text(&first);
+    assert!(html.starts_with("<!DOCTYPE html><html lang=\"en\" dir=\"ltr\">"), "{}", &html[..80]);
+    assert!(html.contains("<h1 dir=\"auto\">Adaeze Fabrics</h1>") && html.contains("Ankara from Lagos"));
+    assert_eq!(html.matches("<li class=\"card\">").count(), 24, "a page of 24");
+    assert!(html.contains("₦15,000"), "prices written for English");
+    assert!(!html.contains("Draft without a price"), "drafts are not public");
+    assert!(html.contains("Apparel &amp; Accessories (18)") && html.contains("Home &amp; Garden (9)"), "chips");
+    let next = html.split("rel=\"next\"").next().unwrap().rsplit("href=\"").next().unwrap().split('"').next().unwrap();
+    let next = next.replace("&amp;", "&");
+    assert!(next.starts_with("/s/adaeze?cursor="), "{next}");
+    let second = text(&page(&app, &next, &[]));
+    assert_eq!(second.matches("<li class=\"card\">").count(), 3, "the rest on page two");
+    // The search box is a plain GET form answered by the catalog's search.
+    assert!(html.contains("<form class=\"s\" method=\"get\" action=\"/s/adaeze\" role=\"search\">"));
+    let found = text(&page(&app, "/s/adaeze?q=wrap+07", &[]));
+    assert!(found.contains("Ankara wrap 07"), "{found}");
+    let home = text(&page(&app, "/s/adaeze?category=Home+%26+Garden", &[]));
+    assert_eq!(home.matches("<li class=\"card\">").count(), 9);
+    let none = text(&page(&app, "/s/adaeze?q=zzzz", &[]));
+    assert!(none.contains("Nothing matches your search."));
+}
+
+#[test]
+fn a_product_page_carries_open_graph_json_ld_and_the_order_button() {
+    let app = TestApp::new();
+    let token = app.signup("kemi");
+    settings(&app, &token, json!({"whatsapp": "+2348012345678", "display_name": "Glow by Kemi"}));
+    let job = app.submit_job(&token, "https://www.tiktok.com/@glowbykemi/video/7301000000000000001");
+    app.step_metadata();
+    app.step_all_stages();
+    let id = app.job(&token, &job)["product"]["id"].as_str().unwrap().to_owned();
+    let p = app
+        .call(
+            "PATCH",
+            &format!("/api/v1/products/{id}"),
+            Some(&token),
+            &[],
+            Some(&json!({"compare_at_price": {"amount": "30", "currency": "USD"}})),
+        )
+        .json();
+    let (slug, code) = (p["slug"].as_str().unwrap(), p["code"].as_str().unwrap());
+
+    let r = page(&app, &format!("/s/kemi/{slug}"), &[("host", "shop.example"), ("user-agent", PHONE_UA)]);
+    assert_eq!(r.status, 200);
+    let html = text(&r);
+    let url = format!("http://shop.example/s/kemi/{slug}");
+    assert!(html.contains(&format!("<link rel=\"canonical\" href=\"{url}\">")), "{html}");
+    assert_eq!(meta(&html, "og:type").as_deref(), Some("product"));
+    let image = meta(&html, "og:image").unwrap();
+    assert!(image.starts_with("http://shop.example/media/") && image.contains("/share-1200x630"), "{image}");
+    assert_eq!(
+        (meta(&html, "og:image:width").as_deref(), meta(&html, "og:image:height").as_deref()),
+        (Some("1200"), Some("630"))
+    );
+    assert_eq!(meta(&html, "product:price:amount").as_deref(), Some("24.99"));
+    assert_eq!(meta(&html, "product:price:currency").as_deref(), Some("USD"));
+    assert!(html.contains("<meta name=\"twitter:card\" content=\"summary_large_image\">"));
+    assert!(html.find("og:image").unwrap() < 4096, "Open Graph early in the document");
+    let ld = json_ld(&html);
+    assert_eq!(ld["@type"], "Product");
+    assert_eq!(ld["sku"], code);
+    assert_eq!(ld["brand"]["name"], "Glow by Kemi");
+    assert_eq!(ld["image"], image.as_str());
+    assert_eq!(
+        ld["offers"],
+        json!({"@type": "Offer", "price": "24.99", "priceCurrency": "USD",
+        "availability": "https://schema.org/InStock", "url": url})
+    );
+    assert!(html.contains("$24.99") && html.contains("<s aria-label=\"Was $30\">$30</s>"), "compare-at struck through");
+    assert!(html.contains(&format!("href=\"/go/{code}\">Order on WhatsApp</a>")));
+    assert!(html.contains(&format!("src=\"/s/kemi/{slug}/qr.svg\"")));
+    assert!(html.contains(
+        "href=\"https://www.tiktok.com/@glowbykemi/video/7301000000000000001\" rel=\"noopener\">Watch on TikTok"
+    ));
+    assert!(html.contains(&format!("<input id=\"link\" type=\"url\" readonly value=\"{url}\">")), "copy-link control");
+    assert!(!html.contains("role=\"note\""), "no in-app banner in a real browser");
+
+    let qr = page(&app, &format!("/s/kemi/{slug}/qr.svg"), &[]);
+    assert_eq!((qr.status, qr.headers["content-type"].to_str().unwrap()), (200, "image/svg+xml"));
+    assert!(text(&qr).contains("<svg"));
+}
+
+#[test]
+fn every_field_a_seller_controls_is_escaped() {
+    let app = TestApp::new();
+    let token = app.signup("evil");
+    let nasty = "<script>alert(1)</script>\" onmouseover=\"alert(2)\u{202e}javascript:alert(3)";
+    settings(
+        &app,
+        &token,
+        json!({"display_name": "</title><script>x()</script>", "bio": nasty, "whatsapp": "+2348012345678"}),
+    );
+    let p = product(
+        &app,
+        &token,
+        json!({"title": nasty, "description": nasty, "tags": ["<b>bold</b>", "\u{2066}iso"],
+               "price": {"amount": "10", "currency": "USD"}, "seo": {"title": nasty, "description": nasty}}),
+    );
+    let slug = p["slug"].as_str().unwrap();
+    for path in ["/s/evil".to_owned(), format!("/s/evil/{slug}")] {
+        let full = text(&page(&app, &path, &[]));
+        // The JSON-LD holds the text as JSON (`\"` is an escaped quote there): checked apart below.
+        let html = match full.find("<script type=\"application/ld+json\">") {
+            Some(start) => {
+                let end = start + full[start..].find("</script>").unwrap();
+                let raw = &full[start + 35..end];
+                assert!(!raw.contains('<') && !raw.contains('>'), "{path}: markup inside the JSON-LD: {raw}");
+                format!("{}{}", &full[..start], &full[end..])
+            }
+            None => full.clone(),
+        };
+        assert!(!html.contains("<script>alert") && !html.contains("<script>x()"), "{path}: {html}");
+        assert!(!html.contains("\" onmouseover"), "{path}: an attribute broke out");
+        assert!(!html.contains("<b>bold"), "{path}");
+        assert!(!html.contains('\u{202e}') && !html.contains('\u{2066}'), "{path}: bidi controls kept");
+        assert!(!html.contains("href=\"javascript:") && !html.contains("src=\"javascript:"), "{path}");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{path}: shown as text");
+        assert!(!html.contains("<script"), "{path}: no script but the JSON-LD");
+    }
+    let html = text(&page(&app, &format!("/s/evil/{slug}"), &[]));
+    let ld = json_ld(&html);
+    assert_eq!(ld["name"], nasty.replace('\u{202e}', ""), "the JSON-LD keeps the text, safely escaped");
+}
+
+#[test]
+fn unknown_and_unpublished_pages_are_html_404s_in_the_storefronts_language() {
+    let app = TestApp::new();
+    let token = shop(&app, "tienda");
+    settings(&app, &token, json!({"language": "es"}));
+    let draft = product(&app, &token, json!({"title": "Sin precio"}));
+    let archived = product(&app, &token, json!({"title": "Archivado", "price": {"amount": "5", "currency": "MXN"}}));
+    let id = archived["id"].as_str().unwrap();
+    let r = app.post("/api/v1/products/bulk", Some(&token), &json!({"ids": [id], "action": "archive"}));
+    assert_eq!(r.status, 200);
+    for slug in [draft["slug"].as_str().unwrap(), archived["slug"].as_str().unwrap(), "nope"] {
+        let r = page(&app, &format!("/s/tienda/{slug}"), &[]);
+        assert_eq!(r.status, 404, "{slug}");
+        assert_eq!(r.headers["content-type"], "text/html; charset=utf-8");
+        assert!(text(&r).contains("Página no encontrada"), "{}", text(&r));
+    }
+    let r = page(&app, "/s/nobody-here", &[("accept-language", "fr-FR,fr;q=0.9,en;q=0.5")]);
+    assert_eq!(r.status, 404);
+    assert!(text(&r).contains("Page introuvable") && text(&r).contains("<html lang=\"fr\""));
+    let r = page(&app, "/go/ZZZZZZZ", &[]);
+    assert_eq!((r.status, r.headers["content-type"].to_str().unwrap()), (404, "text/html; charset=utf-8"));
+}
+
+#[test]
+fn pages_speak_the_storefronts_language_and_arabic_reads_right_to_left() {
+    let app = TestApp::new();
+    let token = shop(&app, "souk");
+    settings(&app, &token, json!({"language": "ar"}));
+    let p = product(&app, &token, json!({"title": "عباية", "price": {"amount": "250", "currency": "SAR"}}));
+    let html = text(&page(&app, &format!("/s/souk/{}", p["slug"].as_str().unwrap()), &[]));
+    assert!(html.starts_with("<!DOCTYPE html><html lang=\"ar\" dir=\"rtl\">"));
+    assert!(html.contains("اطلب عبر واتساب"));
+    settings(&app, &token, json!({"language": "es"}));
+    let html = text(&page(&app, &format!("/s/souk/{}", p["slug"].as_str().unwrap()), &[]));
+    assert!(html.contains("Pedir por WhatsApp") && html.contains("250\u{a0}SAR"), "{html}");
+}
+
+#[test]
+fn pages_answer_304_until_the_seller_writes() {
+    let app = TestApp::new();
+    let token = shop(&app, "etags");
+    let p = product(&app, &token, json!({"title": "Kente scarf", "price": {"amount": "120", "currency": "GHS"}}));
+    let path = format!("/s/etags/{}", p["slug"].as_str().unwrap());
+    let first = page(&app, &path, &[]);
+    let etag = first.headers["etag"].to_str().unwrap().to_owned();
+    assert_eq!(first.headers["cache-control"], "public, max-age=0, must-revalidate");
+    let again = page(&app, &path, &[("if-none-match", &etag)]);
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    assert_eq!(again.headers["x-cache"], "memory", "the second read came from isolate memory");
+    let id = p["id"].as_str().unwrap();
+    let r = app.call(
+        "PATCH",
+        &format!("/api/v1/products/{id}"),
+        Some(&token),
+        &[],
+        Some(&json!({"description": "Handwoven"})),
+    );
+    assert_eq!(r.status, 200);
+    let after = page(&app, &path, &[("if-none-match", &etag)]);
+    assert_eq!(after.status, 200, "the seller's write is seen at once");
+    assert!(text(&after).contains("Handwoven"));
+    assert_ne!(after.headers["etag"].to_str().unwrap(), etag);
+}
+
+#[test]
+fn tiktoks_in_app_browser_is_offered_the_real_browser_and_keeps_the_whatsapp_button() {
+    let app = TestApp::new();
+    let token = shop(&app, "inapp");
+    let p = product(&app, &token, json!({"title": "Beads", "price": {"amount": "900", "currency": "KES"}}));
+    let path = format!("/s/inapp/{}", p["slug"].as_str().unwrap());
+    let html = text(&page(&app, &path, &[("user-agent", TIKTOK_UA), ("host", "hub.example")]));
+    assert!(html.contains("role=\"note\"") && html.contains("Open in your browser"), "{html}");
+    assert!(html.contains(&format!("href=\"intent://hub.example{path}#Intent;scheme=http;")), "{html}");
+    assert!(html.contains(&format!("href=\"/go/{}\"", p["code"].as_str().unwrap())), "the WhatsApp button stays");
+    assert!(!text(&page(&app, &path, &[("user-agent", PHONE_UA), ("host", "hub.example")])).contains("role=\"note\""));
+}
+
+#[test]
+fn click_to_chat_records_the_click_and_redirects_to_the_sellers_own_number() {
+    let app = TestApp::new();
+    let token = shop(&app, "clicks");
+    let p =
+        product(&app, &token, json!({"title": "Ankara wrap dress", "price": {"amount": "15000", "currency": "NGN"}}));
+    let code = p["code"].as_str().unwrap();
+    let r = page(
+        &app,
+        &format!("/go/{code}?to=https://evil.example"),
+        &[("user-agent", PHONE_UA), ("referer", "https://www.tiktok.com/@adaeze?lang=en"), ("cf-ipcountry", "NG")],
+    );
+    assert_eq!(r.status, 302);
+    let location = r.headers["location"].to_str().unwrap();
+    assert_eq!(
+        location,
+        format!(
+            "https://wa.me/2348012345678?text=Hi%21%20I%27d%20like%20to%20order%20Ankara%20wrap%20dress%20%28%E2%82%A615%2C000%29%20%5B{code}%5D"
+        )
+    );
+    // A link-preview crawler is counted apart.
+    let r = page(&app, &format!("/go/{code}"), &[("user-agent", "WhatsApp/2.23.20.0 A")]);
+    assert_eq!(r.status, 302);
+    let rows = block_on(
+        app.sql.query(Stmt::new("SELECT kind, referrer_host, country, device, product_id FROM events ORDER BY id")),
+    )
+    .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        Value::Object(rows[0].clone()),
+        json!({"kind": "click", "referrer_host": "www.tiktok.com",
+        "country": "NG", "device": "mobile", "product_id": p["id"]})
+    );
+    assert_eq!(rows[1]["kind"], "preview");
+    // Without a WhatsApp number there is nowhere to send the buyer.
+    settings(&app, &token, json!({"whatsapp": null}));
+    assert_eq!(page(&app, &format!("/go/{code}"), &[]).status, 404);
+}
+
+#[test]
+fn public_pages_are_rate_limited_per_client_with_retry_after() {
+    let app = TestApp::with_config(&[("PAGE_LIMIT_PER_CLIENT_PER_MINUTE", "3")]);
+    shop(&app, "limited");
+    let client = [("cf-connecting-ip", "203.0.113.9")];
+    for _ in 0..3 {
+        assert_eq!(page(&app, "/s/limited", &client).status, 200);
+    }
+    let r = page(&app, "/s/limited", &client);
+    assert_eq!(r.status, 429);
+    assert_eq!(r.headers["content-type"], "text/html; charset=utf-8");
+    assert!(r.headers["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    assert_eq!(page(&app, "/s/limited", &[("cf-connecting-ip", "203.0.113.10")]).status, 200, "another client");
+}

@@ -7,7 +7,7 @@ use linkhub_core::log::LogCtx;
 use linkhub_core::routes;
 use std::cell::OnceCell;
 use std::rc::Rc;
-use worker::{Env, Headers, Method, Request, RequestInit, Response};
+use worker::{Env, Headers, Method, Request, RequestInit, RequestRedirect, Response};
 
 thread_local! {
     /// The configuration, read once per isolate: a Worker's vars and secrets are fixed for the
@@ -110,10 +110,13 @@ pub fn from_core_response(resp: http::Response<Vec<u8>>) -> worker::Result<Respo
 }
 
 /// Rebuilds a core request as a `worker::Request` for a service binding (the host is ignored).
+/// A function's redirect is the answer to pass on, never followed here (fetch follows by
+/// default: the click-to-chat 302 would have been fetched from wa.me by the gateway).
 pub fn to_worker_request(req: http::Request<Vec<u8>>) -> worker::Result<Request> {
     let (parts, body) = req.into_parts();
     let mut init = RequestInit::new();
     init.with_method(Method::from(parts.method.as_str().to_owned()));
+    init.with_redirect(RequestRedirect::Manual);
     init.with_headers(headers_of(&parts.headers)?);
     if !body.is_empty() {
         let arr = js_sys::Uint8Array::from(body.as_slice());

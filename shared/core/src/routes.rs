@@ -121,6 +121,8 @@ pub enum RouteId {
     ProductPage,
     ProductQr,
     ClickToChat,
+    MetaFeedCsv,
+    MetaFeedXml,
     Media,
     Drain,
     Migrate,
@@ -213,6 +215,9 @@ pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
         route!(PublicProduct, GET "/api/v1/public/products/{code}", Public, 0, None, Handler, Products, __path_public_product),
         route!(PublicStore, GET "/api/v1/public/stores/{handle}", Public, 0, None, Handler, Products, __path_public_store),
         // Buyers' pages (HTML), the product's QR code and the click-to-chat redirect.
+        // The Meta catalog feed of the seller's published products.
+        route!(MetaFeedCsv, GET "/feeds/{handle}/meta.csv", Public, 0, PagePerClient, Handler, Storefront, __path_meta_feed_csv),
+        route!(MetaFeedXml, GET "/feeds/{handle}/meta.xml", Public, 0, PagePerClient, Handler, Storefront, __path_meta_feed_xml),
         route!(ClickToChat, GET "/go/{code}", Public, 0, PagePerClient, Handler, Storefront, __path_click_to_chat),
         route!(StorePage, GET "/s/{handle}", Public, 0, PagePerClient, Handler, Storefront, __path_store_page),
         route!(ProductPage, GET "/s/{handle}/{slug}", Public, 0, PagePerClient, Handler, Storefront, __path_product_page),
@@ -408,6 +413,6 @@ mod tests {
     #[test]
     fn preflight_methods_and_prefixes_come_from_the_table() {
         assert_eq!(methods(), "GET, POST, DELETE, PUT, PATCH, OPTIONS");
-        assert_eq!(prefixes(), vec!["/healthz", "/api/", "/go/", "/s/", "/media/", "/internal/"]);
+        assert_eq!(prefixes(), vec!["/healthz", "/api/", "/feeds/", "/go/", "/s/", "/media/", "/internal/"]);
     }
 }

@@ -328,3 +328,121 @@ fn public_pages_are_rate_limited_per_client_with_retry_after() {
     assert!(r.headers["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
     assert_eq!(page(&app, "/s/limited", &[("cf-connecting-ip", "203.0.113.10")]).status, 200, "another client");
 }
+
+/// Every `<item>` of an RSS feed as (element, text) pairs, read with a real XML parser.
+fn rss_items(xml: &str) -> Vec<Vec<(String, String)>> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let (mut items, mut current, mut field) = (Vec::new(), None::<Vec<(String, String)>>, None::<String>);
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Start(e) => {
+                let name = e.name().as_ref().to_owned();
+                if name == "item" {
+                    current = Some(Vec::new());
+                } else if let Some(item) = current.as_mut() {
+                    // Text and entity references that follow are appended to this entry.
+                    item.push((name.clone(), String::new()));
+                    field = Some(name);
+                }
+            }
+            Event::Text(t) => {
+                if let (Some(item), Some(_)) = (current.as_mut(), field.as_ref()) {
+                    item.last_mut().unwrap().1.push_str(&t.xml10_content());
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let (Some(item), Some(_)) = (current.as_mut(), field.as_ref()) {
+                    let c = match r.as_ref() {
+                        "amp" => "&",
+                        "lt" => "<",
+                        "gt" => ">",
+                        "quot" => "\"",
+                        "apos" => "'",
+                        other => panic!("unexpected entity {other}"),
+                    };
+                    item.last_mut().unwrap().1.push_str(c);
+                }
+            }
+            Event::End(e) => {
+                if e.name().as_ref() == "item" {
+                    items.push(current.take().unwrap());
+                }
+                field = None;
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    items
+}
+
+#[test]
+fn the_meta_feed_lists_published_products_within_metas_limits_in_csv_and_xml() {
+    let app = TestApp::new();
+    let token = shop(&app, "feedshop");
+    let job = app.submit_job(&token, "https://www.tiktok.com/@glowbykemi/video/7301000000000000001");
+    app.step_metadata();
+    app.step_all_stages();
+    let id = app.job(&token, &job)["product"]["id"].as_str().unwrap().to_owned();
+    let long = format!("Serum <&> {}", "x".repeat(300));
+    let r = app.call(
+        "PATCH",
+        &format!("/api/v1/products/{id}"),
+        Some(&token),
+        &[],
+        Some(&json!({"title": &long[..140], "compare_at_price": {"amount": "30", "currency": "USD"}, "availability": "preorder"})),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let code = r.json()["code"].as_str().unwrap().to_owned();
+    product(&app, &token, json!({"title": "A draft"}));
+    // Published but without an image: Meta would refuse it, so it is left out.
+    product(&app, &token, json!({"title": "No photo yet", "price": {"amount": "5", "currency": "USD"}}));
+
+    let r = page(&app, "/feeds/feedshop/meta.csv", &[("host", "shop.example")]);
+    assert_eq!((r.status, r.headers["content-type"].to_str().unwrap()), (200, "text/csv; charset=utf-8"));
+    let mut reader = csv::Reader::from_reader(r.body.as_slice());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    for required in ["id", "title", "description", "availability", "condition", "price", "link", "image_link", "brand"]
+    {
+        assert!(header.contains(&required.to_owned()), "{required} in {header:?}");
+    }
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1, "only the published product with an image");
+    let get = |name: &str| rows[0].get(header.iter().position(|h| h == name).unwrap()).unwrap().to_owned();
+    assert_eq!(get("id"), code, "the code: WhatsApp's product_retailer_id");
+    assert_eq!(get("title"), long[..140].trim_end());
+    assert!(get("title").chars().count() <= 200 && get("description").chars().count() <= 9_999);
+    assert_eq!((get("price").as_str(), get("sale_price").as_str()), ("30 USD", "24.99 USD"));
+    assert_eq!((get("availability").as_str(), get("condition").as_str()), ("preorder", "new"));
+    assert!(get("link").starts_with("http://shop.example/s/feedshop/"), "{}", get("link"));
+    assert!(get("image_link").starts_with("http://shop.example/media/") && get("image_link").contains(".jpg"));
+    assert_eq!(get("brand"), "Adaeze Fabrics");
+    assert_eq!(get("google_product_category"), p_category(&app, &token, &id));
+    // The image it names is served.
+    let image = get("image_link");
+    assert_eq!(page(&app, image.trim_start_matches("http://shop.example"), &[]).status, 200);
+
+    let r = page(&app, "/feeds/feedshop/meta.xml", &[("host", "shop.example")]);
+    assert_eq!((r.status, r.headers["content-type"].to_str().unwrap()), (200, "application/xml; charset=utf-8"));
+    let xml = text(&r);
+    assert!(xml.contains("<rss version=\"2.0\" xmlns:g=\"http://base.google.com/ns/1.0\">"), "{xml}");
+    let items = rss_items(&xml);
+    assert_eq!(items.len(), 1, "{xml}");
+    let field = |name: &str| items[0].iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    assert_eq!(field("g:id"), Some(code.clone()));
+    assert_eq!(field("g:title").as_deref(), Some(long[..140].trim_end()), "escaped and read back");
+    assert_eq!(field("g:price").as_deref(), Some("30 USD"));
+    assert_eq!(field("g:sale_price").as_deref(), Some("24.99 USD"));
+    assert_eq!(field("g:image_link"), Some(image));
+    assert!(items[0].iter().filter(|(k, _)| k == "g:additional_image_link").count() >= 1);
+    // An unknown storefront's feed is a 404.
+    assert_eq!(page(&app, "/feeds/nobody-at-all/meta.csv", &[]).status, 404);
+}
+
+fn p_category(app: &TestApp, token: &str, id: &str) -> String {
+    let p = app.get(&format!("/api/v1/products/{id}"), Some(token)).json();
+    let category = p["category"].as_str().unwrap().to_owned();
+    assert_ne!(category, "", "the tagger gave a category");
+    category
+}

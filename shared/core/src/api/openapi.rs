@@ -254,6 +254,18 @@ fn product_page() {}
               (status = 404, description = "unknown or unpublished", content_type = "text/html")))]
 fn product_qr() {}
 
+#[utoipa::path(get, path = "/feeds/{handle}/meta.csv", tag = "storefront pages",
+    params(("handle" = String, Path, description = "the seller's handle")),
+    responses((status = 200, description = "Meta's catalog columns for every published product with an image; `id` is the code", content_type = "text/csv"),
+              (status = 304, description = "matches `If-None-Match`"), (status = 404, description = "no such storefront", content_type = "text/html")))]
+fn meta_feed_csv() {}
+
+#[utoipa::path(get, path = "/feeds/{handle}/meta.xml", tag = "storefront pages",
+    params(("handle" = String, Path, description = "the seller's handle")),
+    responses((status = 200, description = "the same items as RSS 2.0 with the `g:` namespace", content_type = "application/xml"),
+              (status = 304, description = "matches `If-None-Match`"), (status = 404, description = "no such storefront", content_type = "text/html")))]
+fn meta_feed_xml() {}
+
 #[utoipa::path(get, path = "/go/{code}", tag = "storefront pages",
     params(("code" = String, Path, description = "the product's public code")),
     responses((status = 302, description = "recorded; to `https://wa.me/<the seller's number>?text=...` with the code in the message"),

@@ -74,12 +74,17 @@ fn etag_of(body: &[u8]) -> String {
 /// A page answer: 304 when the browser holds this version, else the page; says which cache level
 /// served it.
 fn page(req: &Request, body: String, tier: Tier) -> Response {
+    cached(req, body, tier, HTML)
+}
+
+/// A cacheable answer of `content_type`: 304 when the client holds this version.
+fn cached(req: &Request, body: String, tier: Tier, content_type: &'static str) -> Response {
     let etag = etag_of(body.as_bytes());
     let fresh = header(req, "if-none-match").is_some_and(|inm| inm.split(',').any(|t| t.trim() == etag));
     let mut resp = if fresh {
         super::empty(StatusCode::NOT_MODIFIED)
     } else {
-        super::bytes(StatusCode::OK, HTML, body.into_bytes())
+        super::bytes(StatusCode::OK, content_type, body.into_bytes())
     };
     let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&etag) {
@@ -139,6 +144,17 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(d: &PagesDeps<'_, S, K, Y>, req: &Re
             // The code never changes; the page links the QR under the product's current slug.
             resp.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
             Ok(resp)
+        }
+        RouteId::MetaFeedCsv | RouteId::MetaFeedXml => {
+            let seller_id = pages::seller_of(d.sql, m.param("handle")).await?.ok_or_else(not_found)?;
+            let xml = m.id() == RouteId::MetaFeedXml;
+            let kind = if xml { "feed-xml" } else { "feed-csv" };
+            let (body, tier) = cache::html(d.sql, d.kv, d.sys, &seller_id, kind, &ctx.origin, async || {
+                Ok(Some(pages::feed(d.sql, &ctx, &seller_id, xml).await?))
+            })
+            .await?;
+            let content_type = if xml { "application/xml; charset=utf-8" } else { "text/csv; charset=utf-8" };
+            Ok(cached(req, body.ok_or_else(not_found)?, tier, content_type))
         }
         RouteId::ClickToChat => {
             let (found, _) = cache::product_by_code(d.sql, d.kv, d.sys, m.param("code")).await?;

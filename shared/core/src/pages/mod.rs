@@ -5,6 +5,7 @@
 //! cached in two levels under the seller's catalog version (`crate::cache::html`).
 
 pub mod clicks;
+pub mod feed;
 pub mod html;
 pub mod i18n;
 mod qr;
@@ -92,7 +93,7 @@ pub fn is_origin(s: &str) -> bool {
 
 /// Paths of buyers' pages, whose errors are HTML pages too.
 pub fn is_page_path(path: &str) -> bool {
-    path.starts_with("/s/") || path.starts_with("/go/")
+    path.starts_with("/s/") || path.starts_with("/go/") || path.starts_with("/feeds/")
 }
 
 /// TikTok's in-app browser, by its user agent.
@@ -201,6 +202,27 @@ pub async fn product_page(sql: &impl Sql, ctx: &PageCtx, seller_id: &str, slug: 
     let Some(product) = published_by_slug(sql, seller_id, slug).await? else { return Ok(None) };
     let store = storefront::get(sql, &SellerId(seller_id.to_owned())).await?;
     Ok(Some(html::product_page(ctx, &store, &product).into_string()))
+}
+
+/// Most products a feed lists (newest first).
+pub const FEED_LIMIT: u32 = 5_000;
+
+/// The seller's Meta catalog feed, as CSV or as RSS 2.0 XML.
+pub async fn feed(sql: &impl Sql, ctx: &PageCtx, seller_id: &str, xml: bool) -> ApiResult<String> {
+    let store = storefront::get(sql, &SellerId(seller_id.to_owned())).await?;
+    let rows: Vec<ProductRow> = all(
+        sql,
+        Stmt::new(format!(
+            "SELECT {COLUMNS} FROM products p WHERE p.seller_id = ? AND p.status = ? ORDER BY p.seq DESC LIMIT ?"
+        ))
+        .bind(seller_id)
+        .bind(PUBLISHED)
+        .bind(i64::from(FEED_LIMIT)),
+    )
+    .await?;
+    let items: Vec<feed::Item> =
+        rows.into_iter().map(ProductRow::view).filter_map(|p| feed::item(ctx, &store, &p)).collect();
+    if xml { feed::xml(ctx, &store, &items) } else { feed::csv(&items) }
 }
 
 /// The language a page that belongs to no storefront (an unknown handle) speaks: the first of

@@ -72,6 +72,16 @@ fn a_published_products_page_sells_it_and_its_button_reaches_whatsapp() {
     let qr = hub.get(&format!("{path}/qr.svg"), None);
     assert_eq!((qr.status, qr.header("content-type")), (200, Some("image/svg+xml")));
 
+    // The Meta catalog feed lists it by its code.
+    let feed = hub.get(&format!("/feeds/{handle}/meta.csv"), None);
+    assert_eq!((feed.status, feed.header("content-type")), (200, Some("text/csv; charset=utf-8")));
+    let feed = text(&feed);
+    assert!(feed.starts_with("id,title,description,availability,condition,price,"), "{feed}");
+    assert!(feed.lines().nth(1).unwrap().starts_with(&format!("{code},")), "{feed}");
+    let xml = hub.get(&format!("/feeds/{handle}/meta.xml"), None);
+    assert_eq!(xml.status, 200);
+    assert!(text(&xml).contains(&format!("<g:id>{code}</g:id>")));
+
     let store = text(&hub.get(&format!("/s/{handle}"), None));
     assert!(store.contains(&format!("href=\"{path}\"")), "the store lists it");
 

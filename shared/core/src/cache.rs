@@ -208,8 +208,9 @@ pub async fn settings(
     .await
 }
 
-/// A rendered page of the seller's (`kind`: `store`, `product`), one entry per `variant` (the
-/// origin, the browser kind, the path and query), under the seller's catalog version.
+/// A rendered page of the seller's (`kind`: `store`, `product`, a feed), one entry per `variant`
+/// (the origin, the browser kind, the path and query), under the seller's catalog version. A
+/// page that does not exist is not remembered: made-up slugs must not fill KV.
 pub async fn html<F>(
     sql: &impl Sql,
     kv: &impl Kv,
@@ -226,7 +227,7 @@ where
     let v = version(sql, sys, seller_id).await?;
     let digest = Sha256::digest(variant.as_bytes());
     let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-    read(kv, &format!("cat/{seller_id}/{v}/html/{kind}/{hex}"), true, render).await
+    read(kv, &format!("cat/{seller_id}/{v}/html/{kind}/{hex}"), false, render).await
 }
 
 pub const PUBLIC_LIST: u32 = 100;

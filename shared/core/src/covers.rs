@@ -33,7 +33,7 @@ pub fn check_image(declared: &str, body: &[u8]) -> ApiResult<(&'static str, &'st
         Ok(imagesize::ImageType::Jpeg) => ("image/jpeg", "jpg"),
         Ok(imagesize::ImageType::Png) => ("image/png", "png"),
         Ok(imagesize::ImageType::Webp) => ("image/webp", "webp"),
-        _ => return Err(unsupported("the cover must be a JPEG, PNG or WebP image")),
+        _ => return Err(unsupported("the image must be a JPEG, PNG or WebP file")),
     };
     let declared = declared.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if declared != sniffed {

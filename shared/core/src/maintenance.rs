@@ -26,6 +26,8 @@ pub struct SweepReport {
     pub rate_windows: u64,
     pub idempotency_keys: u64,
     pub stalled_jobs: u64,
+    /// Uploads left processing that long (their message lost): failed, `stalled`.
+    pub stalled_uploads: u64,
 }
 
 /// How long an unfinished job may go without any change before the sweep ends it: far past
@@ -44,10 +46,22 @@ pub async fn sweep(sql: &impl Sql, sys: &impl System) -> Result<SweepReport, Por
         .batch(vec![
             Stmt::new("DELETE FROM rate_windows WHERE window < ?").bind(now / WINDOW_MS),
             Stmt::new("DELETE FROM idempotency_keys WHERE created_at < ?").bind(now - IDEMPOTENCY_KEEP_MS),
+            Stmt::new(
+                "UPDATE uploads SET state = 'failed', error = ?, updated_at = ? WHERE state = 'processing' \
+                 AND updated_at < ?",
+            )
+            .bind(STALLED)
+            .bind(now)
+            .bind(now - STALLED_AFTER_MS),
         ])
         .await?;
     let stalled_jobs = fail_stalled(sql, sys).await?;
-    Ok(SweepReport { rate_windows: counts[0], idempotency_keys: counts[1], stalled_jobs })
+    Ok(SweepReport {
+        rate_windows: counts[0],
+        idempotency_keys: counts[1],
+        stalled_jobs,
+        stalled_uploads: counts.get(2).copied().unwrap_or(0),
+    })
 }
 
 /// Ends the unfinished jobs that have not changed for [`STALLED_AFTER_MS`]; returns how many.

@@ -205,6 +205,23 @@ pub async fn patch(sql: &impl Sql, sys: &impl System, seller: &SellerId, body: &
         .bind(now),
     );
     if clear_avatar {
+        // The removed avatar's renditions stop being served, and one still rendering is superseded.
+        stmts.push(
+            Stmt::new(
+                "DELETE FROM thumbnails WHERE seller_id = ? AND job_id = \
+                 (SELECT avatar_upload FROM storefronts WHERE seller_id = ?)",
+            )
+            .bind(&seller.0)
+            .bind(&seller.0),
+        );
+        stmts.push(
+            Stmt::new(
+                "UPDATE uploads SET state = 'superseded', updated_at = ? WHERE seller_id = ? AND target = 'avatar' \
+                 AND state = 'processing'",
+            )
+            .bind(now)
+            .bind(&seller.0),
+        );
         stmts.push(
             Stmt::new(
                 "UPDATE storefronts SET avatar = '[]', avatar_key = NULL, avatar_upload = NULL WHERE seller_id = ?",

@@ -8,8 +8,11 @@
 //! the renditions (a product gets all four with its price badge and title, an avatar the two
 //! squares) into `thumbnails` under the upload's id, which `/media/{seller}/{upload}/...`
 //! serves. Only the latest upload replaces what the product or storefront shows; an older one
-//! still processing is `superseded`. Every upload ends `ready`, `failed` (with why) or
-//! `superseded`; `GET /api/v1/uploads/{id}` tells which.
+//! still processing is `superseded`, and so is one that finishes after a newer upload (or the
+//! avatar's removal) came. Every upload ends `ready`, `failed` (with why: the decoder's code,
+//! `product_deleted`, `retries_exhausted` from the dead-letter queue, or `stalled` from the
+//! maintenance sweep when its message was lost) or `superseded`; `GET /api/v1/uploads/{id}`
+//! tells which.
 
 use crate::accounts::SellerId;
 use crate::catalog::{ThumbRow, ThumbnailView, views};
@@ -220,7 +223,9 @@ pub async fn create(
     let msg =
         UploadMessage { v: 1, upload_id: id.clone(), seller_id: seller.0.clone(), request_id: request_id.to_owned() };
     if let Err(e) = queue.send(Topic::Thumbnail, &serde_json::to_string(&msg)?).await {
-        sql.execute(settle(&id, &seller.0, FAILED, Some("queue_failed"), sys.now_ms())).await?;
+        // Failed with why; should this write fail too, the maintenance sweep ends it `stalled`.
+        let _ = sql.execute(settle(&id, &seller.0, FAILED, Some("queue_failed"), sys.now_ms())).await;
+        let _ = blobs.delete(&key).await;
         return Err(e.into());
     }
     get(sql, seller, &id).await
@@ -245,6 +250,8 @@ const STILL_PROCESSING: &str = "EXISTS (SELECT 1 FROM uploads WHERE id = ? AND s
 struct WorkRow {
     target: String,
     product_id: Option<String>,
+    /// The product, when it still exists.
+    product: Option<String>,
     object_key: String,
     state: String,
     attempts: u32,
@@ -264,7 +271,7 @@ pub async fn render_upload<S: Sql, B: Blobs, Y: System>(
         .with("seller_id", msg.seller_id.as_str())
         .with("request_id", msg.request_id.as_str());
     let select = Stmt::new(
-        "SELECT u.target, u.product_id, u.object_key, u.state, u.attempts, p.title, p.price, p.currency \
+        "SELECT u.target, u.product_id, p.id AS product, u.object_key, u.state, u.attempts, p.title, p.price, p.currency \
          FROM uploads u LEFT JOIN products p ON p.id = u.product_id AND p.seller_id = u.seller_id \
          WHERE u.id = ? AND u.seller_id = ?",
     )
@@ -281,9 +288,14 @@ pub async fn render_upload<S: Sql, B: Blobs, Y: System>(
     if row.state != PROCESSING {
         return StageOutcome::Done;
     }
+    if row.target == "product" && row.product.is_none() {
+        return fail(d, &log, msg, "product_deleted", "the product was deleted before its photo was rendered").await;
+    }
     let attempt = row.attempts + 1;
-    let count = Stmt::new("UPDATE uploads SET attempts = ? WHERE id = ? AND seller_id = ?")
+    // A retried upload is not silent: the maintenance sweep leaves it alone.
+    let count = Stmt::new("UPDATE uploads SET attempts = ?, updated_at = ? WHERE id = ? AND seller_id = ?")
         .bind(i64::from(attempt))
+        .bind(sys.now_ms())
         .bind(&msg.upload_id)
         .bind(&msg.seller_id);
     if let Err(e) = sql.execute(count).await {
@@ -311,25 +323,30 @@ pub async fn render_upload<S: Sql, B: Blobs, Y: System>(
     };
     drop(decoded);
     match store(d, msg, &row, &thumbs).await {
-        Ok(()) => {
+        Ok(true) => {
             log.info(sys, "upload rendered");
+            StageOutcome::Done
+        }
+        Ok(false) => {
+            log.info(sys, "a newer upload (or a removal) came first; this one is superseded");
             StageOutcome::Done
         }
         Err(e) => retry(&log, sys, cfg, attempt, &e),
     }
 }
 
-/// Writes the renditions, then in one batch their rows, the upload's `ready`, and (while it is
-/// still the latest upload) the product's images or the storefront's avatar with a catalog bump.
+/// Writes the renditions, then in one batch: their rows; the upload `ready` if it is still the
+/// product's (or storefront's) latest upload, else `superseded`; and, only for a `ready` one, the
+/// product's images or the storefront's avatar with a catalog bump. True when it became ready.
 async fn store<S: Sql, B: Blobs, Y: System>(
     d: &ThumbnailDeps<'_, S, B, Y>,
     msg: &UploadMessage,
     row: &WorkRow,
     thumbs: &[Thumbnail],
-) -> Result<(), PortError> {
+) -> Result<bool, PortError> {
     let (id, seller_id, now) = (msg.upload_id.as_str(), msg.seller_id.as_str(), d.sys.now_ms());
     let dir = folder(seller_id, id);
-    let mut stmts = Vec::with_capacity(thumbs.len() + 4);
+    let mut stmts = Vec::with_capacity(thumbs.len() + 5);
     let mut rows = Vec::with_capacity(thumbs.len());
     for t in thumbs {
         let key = object_key(&dir, t);
@@ -346,29 +363,58 @@ async fn store<S: Sql, B: Blobs, Y: System>(
     }
     let images =
         serde_json::to_string(&views(seller_id, id, rows)).map_err(|e| PortError::unavailable(e.to_string()))?;
-    stmts.push(settle(id, seller_id, READY, None, now));
-    stmts.push(match row.product_id.as_deref().filter(|_| row.target == "product") {
-        Some(pid) => Stmt::new(
+    let product = row.product_id.as_deref().filter(|_| row.target == "product");
+    // Whether this upload is still the one the product or storefront points at.
+    let latest = match product {
+        Some(_) => "EXISTS (SELECT 1 FROM products WHERE id = ? AND seller_id = ? AND image_upload = ?)",
+        None => "EXISTS (SELECT 1 FROM storefronts WHERE seller_id = ? AND avatar_upload = ?)",
+    };
+    let bind_latest = |stmt: Stmt| match product {
+        Some(pid) => stmt.bind(pid).bind(seller_id).bind(id),
+        None => stmt.bind(seller_id).bind(id),
+    };
+    let ready_at = stmts.len();
+    stmts.push(bind_latest(
+        Stmt::new(format!(
+            "UPDATE uploads SET state = ?, error = NULL, updated_at = ? WHERE id = ? AND seller_id = ? AND state = ? \
+             AND {latest}"
+        ))
+        .bind(READY)
+        .bind(now)
+        .bind(id)
+        .bind(seller_id)
+        .bind(PROCESSING),
+    ));
+    stmts.push(settle(id, seller_id, SUPERSEDED, None, now));
+    // Only a ready upload's renditions are shown (not one a dead letter failed meanwhile).
+    let is_ready = "EXISTS (SELECT 1 FROM uploads WHERE id = ? AND seller_id = ? AND state = 'ready')";
+    stmts.push(match product {
+        Some(pid) => Stmt::new(format!(
             "UPDATE products SET images = ?, images_from = 'upload', version = version + 1, updated_at = ? \
-             WHERE id = ? AND seller_id = ? AND image_upload = ?",
-        )
+             WHERE id = ? AND seller_id = ? AND image_upload = ? AND {is_ready}"
+        ))
         .bind(images)
         .bind(now)
         .bind(pid)
         .bind(seller_id)
-        .bind(id),
-        None => Stmt::new(
-            "UPDATE storefronts SET avatar = ?, avatar_key = ?, updated_at = ? WHERE seller_id = ? AND avatar_upload = ?",
-        )
+        .bind(id)
+        .bind(id)
+        .bind(seller_id),
+        None => Stmt::new(format!(
+            "UPDATE storefronts SET avatar = ?, avatar_key = ?, updated_at = ? WHERE seller_id = ? AND avatar_upload = ? \
+             AND {is_ready}"
+        ))
         .bind(images)
         .bind(row.object_key.as_str())
         .bind(now)
         .bind(seller_id)
-        .bind(id),
+        .bind(id)
+        .bind(id)
+        .bind(seller_id),
     });
     stmts.push(bump(seller_id, now));
-    d.sql.batch(stmts).await?;
-    Ok(())
+    let counts = d.sql.batch(stmts).await?;
+    Ok(counts.get(ready_at).copied().unwrap_or(0) > 0)
 }
 
 async fn fail<S: Sql, B, Y: System>(

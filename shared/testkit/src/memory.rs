@@ -13,6 +13,14 @@ pub struct MemoryKv {
     pub fail: std::cell::Cell<bool>,
 }
 
+impl MemoryKv {
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.map.borrow().keys().cloned().collect();
+        keys.sort();
+        keys
+    }
+}
+
 impl Kv for MemoryKv {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError> {
         if self.fail.get() {

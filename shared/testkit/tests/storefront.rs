@@ -446,3 +446,30 @@ fn p_category(app: &TestApp, token: &str, id: &str) -> String {
     assert_ne!(category, "", "the tagger gave a category");
     category
 }
+
+#[test]
+fn searches_later_pages_and_made_up_addresses_are_rendered_but_not_cached() {
+    let app = TestApp::new();
+    let token = shop(&app, "nocache");
+    product(&app, &token, json!({"title": "Kente scarf", "price": {"amount": "120", "currency": "GHS"}}));
+    let pages = || app.kv.keys().into_iter().filter(|k| k.contains("/html/")).count();
+    assert_eq!(page(&app, "/s/nocache", &[]).status, 200);
+    assert_eq!(pages(), 1, "the first page is cached");
+    for path in ["/s/nocache?q=kente", "/s/nocache?q=zzz1", "/s/nocache/no-such-slug"] {
+        let r = page(&app, path, &[]);
+        if path.contains("no-such-slug") {
+            assert_eq!(r.status, 404, "{path}");
+        } else {
+            assert_eq!(r.status, 200, "{path}: {}", text(&r));
+            assert_eq!(r.headers["x-cache"], "sql", "{path}: rendered, not cached");
+        }
+    }
+    assert!(text(&page(&app, "/s/nocache?q=kente", &[])).contains("Kente scarf"), "searches still answer");
+    // A made-up category filters nothing: the first page, from the cache.
+    let made_up = page(&app, "/s/nocache?category=Made+up", &[]);
+    assert_eq!((made_up.status, made_up.headers["x-cache"].to_str().unwrap()), (200, "memory"));
+    assert!(text(&made_up).contains("Kente scarf"));
+    assert_eq!(pages(), 1, "nothing a buyer typed was kept");
+    assert_eq!(page(&app, "/s/nocache?category=Apparel+%26+Accessories", &[]).status, 200);
+    assert_eq!(pages(), 2, "a real category's page is cached");
+}

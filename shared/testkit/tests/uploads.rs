@@ -42,6 +42,9 @@ fn a_product_photo_becomes_every_rendition_and_replaces_the_products_images() {
     let id = make(&app, &token);
     let before = app.get(&format!("/api/v1/products/{id}"), Some(&token)).json();
     assert!(before["images"].as_array().unwrap().is_empty(), "made by hand: no images yet");
+    // A buyer reads it first, so the cache holds the version without images.
+    let public_path = format!("/api/v1/public/products/{}", before["code"].as_str().unwrap());
+    assert!(app.get(&public_path, None).json()["images"].as_array().unwrap().is_empty());
 
     let r = upload(&app, &token, &format!("/api/v1/products/{id}/images"), "image/jpeg", photo("cover-720x1280.jpg"));
     assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
@@ -70,10 +73,10 @@ fn a_product_photo_becomes_every_rendition_and_replaces_the_products_images() {
     assert_eq!(media.headers["content-type"], "image/webp");
     let size = imagesize::blob_size(&media.body).unwrap();
     assert_eq!((size.width, size.height), (1200, 630));
-    // The public read follows at once (the write bumped the catalog version).
-    let code = after["code"].as_str().unwrap();
-    let public = app.get(&format!("/api/v1/public/products/{code}"), None).json();
-    assert_eq!(public["images"], after["images"]);
+    // The public read follows at once: the render bumped the catalog version.
+    let public = app.get(&public_path, None);
+    assert_eq!(public.json()["images"], after["images"]);
+    assert_ne!(public.headers["x-cache"], "memory", "not the cached version from before");
 }
 
 #[test]
@@ -209,6 +212,9 @@ fn a_dead_lettered_upload_fails_with_retries_exhausted() {
 fn an_avatar_becomes_the_storefronts_square_renditions_and_null_removes_it() {
     let app = TestApp::new();
     let token = app.signup("avatarshop");
+    // A buyer opens the store first: the cache holds it without an avatar.
+    let before = app.get("/api/v1/public/stores/avatarshop", None).json();
+    assert!(before["settings"]["avatar"].as_array().unwrap().is_empty());
     let r = upload(&app, &token, "/api/v1/storefront/avatar", "image/jpeg", photo("cover-720x1280.jpg"));
     assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(r.json()["target"], "avatar");
@@ -231,6 +237,110 @@ fn an_avatar_becomes_the_storefronts_square_renditions_and_null_removes_it() {
     let r = app.call("PATCH", "/api/v1/storefront", Some(&token), &[], Some(&json!({"avatar": null})));
     assert_eq!(r.status, 200);
     assert!(r.json()["avatar"].as_array().unwrap().is_empty());
+    assert_eq!(app.get(url, None).status, 404, "a removed avatar is no longer served");
+    let public = app.get("/api/v1/public/stores/avatarshop", None).json();
+    assert!(public["settings"]["avatar"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn an_avatar_removed_while_it_renders_ends_superseded_and_is_not_shown() {
+    let app = TestApp::new();
+    let token = app.signup("removed");
+    let r = upload(&app, &token, "/api/v1/storefront/avatar", "image/jpeg", photo("cover-720x1280.jpg"));
+    let up_id = r.json()["id"].as_str().unwrap().to_owned();
+    let r = app.call("PATCH", "/api/v1/storefront", Some(&token), &[], Some(&json!({"avatar": null})));
+    assert_eq!(r.status, 200);
+    assert_eq!(state(&app, &token, &up_id)["state"], "superseded");
+    assert_eq!(app.step_thumbnail()[0].1, StageOutcome::Done);
+    assert!(app.get("/api/v1/storefront", Some(&token)).json()["avatar"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_photo_for_a_product_deleted_before_its_render_fails_with_why() {
+    let app = TestApp::new();
+    let token = app.signup("gone");
+    let id = make(&app, &token);
+    let r = upload(&app, &token, &format!("/api/v1/products/{id}/images"), "image/jpeg", photo("cover-720x1280.jpg"));
+    let up_id = r.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.call("DELETE", &format!("/api/v1/products/{id}"), Some(&token), &[], None).status, 204);
+    let outcomes = app.step_thumbnail();
+    assert_eq!(outcomes[0].1, StageOutcome::Failed { code: "product_deleted".into() });
+    let failed = state(&app, &token, &up_id);
+    assert_eq!((failed["state"].as_str(), failed["error"].as_str()), (Some("failed"), Some("product_deleted")));
+}
+
+#[test]
+fn an_upload_whose_message_was_lost_ends_stalled_after_an_hour() {
+    use linkhub_core::maintenance::{STALLED_AFTER_MS, sweep};
+    let app = TestApp::new();
+    let token = app.signup("lostmsg");
+    let id = make(&app, &token);
+    let r = upload(&app, &token, &format!("/api/v1/products/{id}/images"), "image/jpeg", photo("cover-720x1280.jpg"));
+    let up_id = r.json()["id"].as_str().unwrap().to_owned();
+    app.queue.take(linkhub_core::ports::Topic::Thumbnail);
+    app.sys.advance_ms(STALLED_AFTER_MS - 1_000);
+    assert_eq!(linkhub_testkit::block_on(sweep(&app.sql, &app.sys)).unwrap().stalled_uploads, 0, "not yet");
+    app.sys.advance_ms(2_000);
+    assert_eq!(linkhub_testkit::block_on(sweep(&app.sql, &app.sys)).unwrap().stalled_uploads, 1);
+    let failed = state(&app, &token, &up_id);
+    assert_eq!((failed["state"].as_str(), failed["error"].as_str()), (Some("failed"), Some("stalled")));
+}
+
+/// Blobs that let the seller send a second photo the moment the thumbnailer has read the first.
+struct UploadWhileRendering<'a> {
+    app: &'a TestApp,
+    upload: std::cell::RefCell<Option<Box<dyn Fn() -> u16 + 'a>>>,
+}
+
+impl linkhub_core::ports::Blobs for UploadWhileRendering<'_> {
+    async fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> Result<(), linkhub_core::ports::PortError> {
+        self.app.blobs.put(key, bytes, content_type).await
+    }
+    async fn get(&self, key: &str) -> Result<Option<linkhub_core::ports::Blob>, linkhub_core::ports::PortError> {
+        let got = self.app.blobs.get(key).await;
+        if key.contains("/original.")
+            && let Some(upload) = self.upload.borrow_mut().take()
+        {
+            assert_eq!(upload(), 202, "the second photo");
+        }
+        got
+    }
+    async fn delete(&self, key: &str) -> Result<(), linkhub_core::ports::PortError> {
+        self.app.blobs.delete(key).await
+    }
+}
+
+/// A render that finishes after a newer photo arrived keeps nothing: the upload ends superseded
+/// and the product shows only the newer photo (its own message renders it).
+#[test]
+fn a_photo_replaced_while_it_renders_is_superseded_and_the_newer_one_is_shown() {
+    use linkhub_core::stages::thumbnail::{self, ThumbnailDeps};
+    let app = TestApp::new();
+    let token = app.signup("racing");
+    let id = make(&app, &token);
+    let path = format!("/api/v1/products/{id}/images");
+    let first = upload(&app, &token, &path, "image/jpeg", photo("cover-720x1280.jpg")).json();
+    let msg = app.queue.take(linkhub_core::ports::Topic::Thumbnail).pop().unwrap();
+    let blobs = UploadWhileRendering {
+        app: &app,
+        upload: std::cell::RefCell::new(Some(Box::new(|| {
+            upload(&app, &token, &path, "image/jpeg", photo("cover-1080x1920.jpg")).status
+        }))),
+    };
+    let deps = ThumbnailDeps { sql: &app.sql, blobs: &blobs, sys: &app.sys, cfg: &app.cfg };
+    assert_eq!(linkhub_testkit::block_on(thumbnail::process(&deps, &msg)), StageOutcome::Done);
+    assert_eq!(state(&app, &token, first["id"].as_str().unwrap())["state"], "superseded");
+    assert!(
+        app.get(&format!("/api/v1/products/{id}"), Some(&token)).json()["images"].as_array().unwrap().is_empty(),
+        "the stale render showed nothing"
+    );
+    let stepped = app.step_thumbnail();
+    assert_eq!(stepped.len(), 1, "the second photo's message");
+    let second: Value = serde_json::from_str(&stepped[0].0).unwrap();
+    let second_id = second["upload_id"].as_str().unwrap();
+    assert_eq!(state(&app, &token, second_id)["state"], "ready");
+    let images = app.get(&format!("/api/v1/products/{id}"), Some(&token)).json()["images"].clone();
+    assert!(images.as_array().unwrap().iter().all(|i| i["url"].as_str().unwrap().contains(second_id)), "{images}");
 }
 
 fn seller_of(app: &TestApp, product: &str) -> String {

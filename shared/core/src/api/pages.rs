@@ -112,8 +112,15 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(d: &PagesDeps<'_, S, K, Y>, req: &Re
     match m.id() {
         RouteId::StorePage => {
             let seller_id = pages::seller_of(d.sql, m.param("handle")).await?.ok_or_else(not_found)?;
-            let query: StoreQuery = serde_urlencoded::from_str(req.uri().query().unwrap_or("")).unwrap_or_default();
-            let variant = format!("{}|{}|{}", ctx.origin, ctx.in_app, req.uri().query().unwrap_or(""));
+            let mut query: StoreQuery = serde_urlencoded::from_str(req.uri().query().unwrap_or("")).unwrap_or_default();
+            // A category that does not exist filters nothing.
+            query.category = query.category.filter(|c| crate::products::input::CATEGORIES.contains(&c.as_str()));
+            // A search or a later page is rendered each time: what a buyer types must not fill
+            // the cache. The first page and each category's are cached.
+            if query.q.as_deref().is_some_and(|q| !q.trim().is_empty()) || query.cursor.is_some() {
+                return Ok(page(req, pages::store_page(d.sql, &ctx, &seller_id, &query).await?, Tier::Sql));
+            }
+            let variant = format!("{}|{}|{}", ctx.origin, ctx.in_app, query.category.as_deref().unwrap_or(""));
             let (body, tier) = cache::html(d.sql, d.kv, d.sys, &seller_id, "store", &variant, async || {
                 Ok(Some(pages::store_page(d.sql, &ctx, &seller_id, &query).await?))
             })

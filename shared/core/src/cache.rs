@@ -209,13 +209,14 @@ pub async fn settings(
 }
 
 /// A rendered page of the seller's (`kind`: `store`, `product`, a feed), one entry per `variant`
-/// (the origin, the browser kind, the path and query), under the seller's catalog version. A
-/// page that does not exist is not remembered: made-up slugs must not fill KV.
+/// (the origin, the browser kind, the path and query), under catalog version `v`, which the
+/// caller read from SQL with the seller (`pages::seller_of`): a page is never older than the
+/// seller's last write. A page that does not exist is not remembered: made-up slugs must not
+/// fill KV.
 pub async fn html<F>(
-    sql: &impl Sql,
     kv: &impl Kv,
-    sys: &impl System,
     seller_id: &str,
+    v: i64,
     kind: &str,
     variant: &str,
     render: F,
@@ -224,7 +225,6 @@ where
     F: AsyncFnOnce() -> ApiResult<Option<String>>,
 {
     use sha2::{Digest, Sha256};
-    let v = version(sql, sys, seller_id).await?;
     let digest = Sha256::digest(variant.as_bytes());
     let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
     read(kv, &format!("cat/{seller_id}/{v}/html/{kind}/{hex}"), false, render).await

@@ -61,8 +61,15 @@ fn ctx(req: &Request) -> PageCtx {
     let origin = header(req, super::ORIGIN_HEADER)
         .filter(|o| pages::is_origin(o))
         .map_or_else(|| pages::origin_of(req), str::to_owned);
-    let path = uri.path_and_query().map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
-    PageCtx { origin, in_app: pages::is_in_app(header(req, "user-agent").unwrap_or("")), path }
+    let ua = header(req, "user-agent").unwrap_or("");
+    // The page's own path without its query: what a cached in-app page links to is the same
+    // for every buyer.
+    PageCtx {
+        origin,
+        in_app: pages::is_in_app(ua),
+        android: ua.to_ascii_lowercase().contains("android"),
+        path: uri.path().to_owned(),
+    }
 }
 
 fn etag_of(body: &[u8]) -> String {
@@ -80,7 +87,8 @@ fn page(req: &Request, body: String, tier: Tier) -> Response {
 /// A cacheable answer of `content_type`: 304 when the client holds this version.
 fn cached(req: &Request, body: String, tier: Tier, content_type: &'static str) -> Response {
     let etag = etag_of(body.as_bytes());
-    let fresh = header(req, "if-none-match").is_some_and(|inm| inm.split(',').any(|t| t.trim() == etag));
+    // Cloudflare weakens a strong ETag when it compresses (`W/"…"`): compared without it.
+    let fresh = super::media::if_none_match(header(req, "if-none-match"), &etag);
     let mut resp = if fresh {
         super::empty(StatusCode::NOT_MODIFIED)
     } else {
@@ -111,7 +119,7 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(d: &PagesDeps<'_, S, K, Y>, req: &Re
     let ctx = ctx(req);
     match m.id() {
         RouteId::StorePage => {
-            let seller_id = pages::seller_of(d.sql, m.param("handle")).await?.ok_or_else(not_found)?;
+            let (seller_id, v) = pages::seller_of(d.sql, m.param("handle")).await?.ok_or_else(not_found)?;
             let mut query: StoreQuery = serde_urlencoded::from_str(req.uri().query().unwrap_or("")).unwrap_or_default();
             // A category that does not exist filters nothing.
             query.category = query.category.filter(|c| crate::products::input::CATEGORIES.contains(&c.as_str()));
@@ -120,18 +128,18 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(d: &PagesDeps<'_, S, K, Y>, req: &Re
             if query.q.as_deref().is_some_and(|q| !q.trim().is_empty()) || query.cursor.is_some() {
                 return Ok(page(req, pages::store_page(d.sql, &ctx, &seller_id, &query).await?, Tier::Sql));
             }
-            let variant = format!("{}|{}|{}", ctx.origin, ctx.in_app, query.category.as_deref().unwrap_or(""));
-            let (body, tier) = cache::html(d.sql, d.kv, d.sys, &seller_id, "store", &variant, async || {
+            let variant = format!("{}|{}|{}", ctx.origin, ctx.browser(), query.category.as_deref().unwrap_or(""));
+            let (body, tier) = cache::html(d.kv, &seller_id, v, "store", &variant, async || {
                 Ok(Some(pages::store_page(d.sql, &ctx, &seller_id, &query).await?))
             })
             .await?;
             Ok(page(req, body.ok_or_else(not_found)?, tier))
         }
         RouteId::ProductPage => {
-            let seller_id = pages::seller_of(d.sql, m.param("handle")).await?.ok_or_else(not_found)?;
+            let (seller_id, v) = pages::seller_of(d.sql, m.param("handle")).await?.ok_or_else(not_found)?;
             let slug = m.param("slug");
-            let variant = format!("{}|{}|{slug}", ctx.origin, ctx.in_app);
-            let (body, tier) = cache::html(d.sql, d.kv, d.sys, &seller_id, "product", &variant, async || {
+            let variant = format!("{}|{}|{slug}", ctx.origin, ctx.browser());
+            let (body, tier) = cache::html(d.kv, &seller_id, v, "product", &variant, async || {
                 pages::product_page(d.sql, &ctx, &seller_id, slug).await
             })
             .await?;
@@ -144,7 +152,7 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(d: &PagesDeps<'_, S, K, Y>, req: &Re
             }
         }
         RouteId::ProductQr => {
-            let seller_id = pages::seller_of(d.sql, m.param("handle")).await?.ok_or_else(not_found)?;
+            let (seller_id, _) = pages::seller_of(d.sql, m.param("handle")).await?.ok_or_else(not_found)?;
             let product = pages::published_by_slug(d.sql, &seller_id, m.param("slug")).await?.ok_or_else(not_found)?;
             let svg = pages::qr_svg(&ctx.absolute(&format!("/go/{}", product.code)))?;
             let mut resp = super::bytes(StatusCode::OK, "image/svg+xml", svg.into_bytes());
@@ -153,10 +161,10 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(d: &PagesDeps<'_, S, K, Y>, req: &Re
             Ok(resp)
         }
         RouteId::MetaFeedCsv | RouteId::MetaFeedXml => {
-            let seller_id = pages::seller_of(d.sql, m.param("handle")).await?.ok_or_else(not_found)?;
+            let (seller_id, v) = pages::seller_of(d.sql, m.param("handle")).await?.ok_or_else(not_found)?;
             let xml = m.id() == RouteId::MetaFeedXml;
             let kind = if xml { "feed-xml" } else { "feed-csv" };
-            let (body, tier) = cache::html(d.sql, d.kv, d.sys, &seller_id, kind, &ctx.origin, async || {
+            let (body, tier) = cache::html(d.kv, &seller_id, v, kind, &ctx.origin, async || {
                 Ok(Some(pages::feed(d.sql, &ctx, &seller_id, xml).await?))
             })
             .await?;

@@ -83,7 +83,7 @@ fn product_head(
 ) -> Markup {
     let title = clean(&p.title);
     let description = clean(if p.seo.description.is_empty() { &p.description } else { &p.seo.description });
-    let image = share.map(|s| ctx.absolute(&s.url));
+    let image = share.map(|s| ctx.absolute(jpeg_url(s)));
     let availability = match p.availability.as_str() {
         "out_of_stock" => "https://schema.org/OutOfStock",
         "preorder" => "https://schema.org/PreOrder",
@@ -113,6 +113,7 @@ fn product_head(
         meta property="og:site_name" content=(clean(&store.display_name));
         @if let (Some(image), Some(s)) = (&image, share) {
             meta property="og:image" content=(image);
+            meta property="og:image:type" content="image/jpeg";
             meta property="og:image:width" content=(s.width);
             meta property="og:image:height" content=(s.height);
             meta property="og:image:alt" content=(title);
@@ -131,6 +132,12 @@ fn product_head(
 
 fn rendition<'a>(images: &'a [ThumbnailView], name: &str) -> Option<&'a ThumbnailView> {
     images.iter().find(|i| i.name == name)
+}
+
+/// A rendition's JPEG URL: what a crawler is given (the negotiated URL may answer WebP to a
+/// cache that ignores `Vary`).
+fn jpeg_url(image: &ThumbnailView) -> &str {
+    image.formats.iter().find(|f| f.format == "jpeg").map_or(image.url.as_str(), |f| f.url.as_str())
 }
 
 fn price_line(t: &Text, store: &StorefrontView, p: &ProductView) -> Markup {
@@ -195,7 +202,7 @@ pub fn store_page(ctx: &PageCtx, d: &StoreData<'_>) -> Markup {
         meta property="og:description" content=(description);
         meta property="og:url" content=(url);
         @if let Some(avatar) = rendition(&store.avatar, "square-320") {
-            meta property="og:image" content=(ctx.absolute(&avatar.url));
+            meta property="og:image" content=(ctx.absolute(jpeg_url(avatar)));
             meta property="og:image:width" content=(avatar.width);
             meta property="og:image:height" content=(avatar.height);
         }

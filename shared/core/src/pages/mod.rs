@@ -31,7 +31,9 @@ pub struct PageCtx {
     pub origin: String,
     /// TikTok's in-app browser (`musical_ly`, `BytedanceWebview`): offer the real browser.
     pub in_app: bool,
-    /// The page's own path and query, for the in-app "open in your browser" link.
+    /// On Android, where an `intent:` link opens the default browser.
+    pub android: bool,
+    /// The page's own path, for the in-app "open in your browser" link.
     pub path: String,
 }
 
@@ -53,11 +55,19 @@ impl PageCtx {
     /// offers "open in browser" from its menu).
     pub fn open_in_browser(&self) -> String {
         let url = self.absolute(&self.path);
-        match url.split_once("://") {
+        match url.split_once("://").filter(|_| self.android) {
             Some((scheme, rest)) => {
                 format!("intent://{rest}#Intent;scheme={scheme};action=android.intent.action.VIEW;end")
             }
             None => url,
+        }
+    }
+    /// The kind of browser a page is rendered for (part of its cache key).
+    pub fn browser(&self) -> &'static str {
+        match (self.in_app, self.android) {
+            (false, _) => "web",
+            (true, true) => "in-app-android",
+            (true, false) => "in-app",
         }
     }
 }
@@ -102,14 +112,22 @@ pub fn is_in_app(user_agent: &str) -> bool {
     ua.contains("musical_ly") || ua.contains("bytedancewebview") || ua.contains("trill_")
 }
 
-/// The seller behind a public handle (handles are stored lowercase, without `@`).
-pub async fn seller_of(sql: &impl Sql, handle: &str) -> ApiResult<Option<String>> {
+/// The seller behind a public handle (handles are stored lowercase, without `@`) and the
+/// seller's catalog version, read together from SQL: a page keyed on it is never older than the
+/// seller's last write, whichever isolate made it.
+pub async fn seller_of(sql: &impl Sql, handle: &str) -> ApiResult<Option<(String, i64)>> {
     #[derive(Deserialize)]
     struct Id {
         id: String,
+        version: i64,
     }
     let h = handle.trim().trim_start_matches('@').to_ascii_lowercase();
-    Ok(opt::<Id>(sql, Stmt::new("SELECT id FROM sellers WHERE handle = ?").bind(h)).await?.map(|i| i.id))
+    let stmt = Stmt::new(
+        "SELECT s.id, COALESCE(f.catalog_version, 0) AS version FROM sellers s \
+         LEFT JOIN storefronts f ON f.seller_id = s.id WHERE s.handle = ?",
+    )
+    .bind(h);
+    Ok(opt::<Id>(sql, stmt).await?.map(|i| (i.id, i.version)))
 }
 
 /// The storefront page's query: words, a category, a cursor.

@@ -20,8 +20,8 @@ NATIVE := --workspace --exclude $(HOST) $(WORKER_CRATES)
 WASI_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub-contract -p linkhub-spin $(SPIN_COMPONENTS) \
 	-p linkhub-contract-spin
 
-.PHONY: dev spin-up test setup build build-dev build-all fmt lint lint-native lint-wasm unit eval e2e sizes bench bench-catalog \
-	bench-thumbnails clean-state
+.PHONY: dev spin-up test setup build build-dev build-all fmt lint lint-native lint-wasm unit eval e2e budgets sizes bench \
+	bench-catalog bench-storefront bench-thumbnails clean-state
 
 # Clippy as the compiler of our own native crates (cargo's RUSTC_WORKSPACE_WRAPPER; dependencies
 # still go through plain rustc): `make test`'s native builds lint what they compile, so no crate is
@@ -48,7 +48,7 @@ spin-up: setup build
 
 # Lint runs inside the native test builds (LINTED above); the wasm targets are checked beside the
 # release builds in build-all.
-test: setup fmt unit eval build-all e2e sizes
+test: setup fmt unit eval build-all e2e budgets sizes
 
 # What `make test` builds: the Workers and Spin components (release wasm), and beside them clippy
 # on both wasm targets, which fills the core the single-threaded LTO links leave idle. Clippy's
@@ -94,6 +94,11 @@ e2e:
 	$(LINTED) cargo build $(NATIVE) --all-targets -q && E2E_SELECTION="$(NATIVE)" bash scripts/e2e.sh
 	$(LINTED) cargo build -p $(HOST) && E2E_SELECTION="$(NATIVE)" bash scripts/e2e-spin.sh
 
+# The storefront's budgets (gzip page sizes, Lighthouse scores) with its served times, on local
+# workerd; `make test` runs it on what build-all built.
+budgets:
+	bash scripts/bench-storefront.sh
+
 sizes:
 	bash scripts/wasm-sizes.sh
 
@@ -114,6 +119,11 @@ bench-catalog: setup
 	$(LINTED) cargo build $(NATIVE) --all-targets -q
 	bash scripts/build-workers.sh
 	bash scripts/bench-catalog.sh
+
+bench-storefront: setup
+	$(LINTED) cargo build $(NATIVE) --all-targets -q
+	bash scripts/build-workers.sh
+	bash scripts/bench-storefront.sh
 
 bench-thumbnails: setup
 	bash scripts/bench-thumbnails.sh

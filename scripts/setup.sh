@@ -42,3 +42,13 @@ if [ ! -f frontend/dist/index.html ]; then
   mkdir -p frontend/dist
   cp frontend/placeholder.html frontend/dist/index.html
 fi
+
+# Debian's Chromium, for Lighthouse and browser tests (`scripts/setup.sh browser`; `make dev`
+# does not need it). npm's browser downloads cannot reach their hosts from here; Debian's can.
+if [ "${1:-}" = browser ] && ! command -v chromium >/dev/null; then
+  log "installing Debian's chromium (a minute)"
+  sudo=$([ "$(id -u)" = 0 ] || echo sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 ||
+    { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q --no-install-recommends chromium >/dev/null; }
+fi

@@ -4,6 +4,7 @@
 //! function crates build those ports, call [`api`] routers or [`stages`], and convert results.
 
 pub mod accounts;
+pub mod analytics;
 pub mod api;
 pub mod breaker;
 pub mod cache;

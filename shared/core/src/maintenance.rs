@@ -28,6 +28,10 @@ pub struct SweepReport {
     pub stalled_jobs: u64,
     /// Uploads left processing that long (their message lost): failed, `stalled`.
     pub stalled_uploads: u64,
+    /// Analytics salts of days that are over (`crate::analytics`).
+    pub analytics_salts: u64,
+    /// Raw analytics events past `analytics::RAW_KEEP_DAYS` (their rollups stay).
+    pub old_events: u64,
 }
 
 /// How long an unfinished job may go without any change before the sweep ends it: far past
@@ -39,28 +43,32 @@ pub const STALLED_PER_SWEEP: i64 = 50;
 pub const STALLED: &str = "stalled";
 
 /// Deletes every rate window before the current one and every idempotency key older than
-/// [`IDEMPOTENCY_KEEP_MS`] (answered or abandoned).
+/// [`IDEMPOTENCY_KEEP_MS`] (answered or abandoned), fails uploads left processing, and drops
+/// analytics salts whose day is over and raw events past their keep.
 pub async fn sweep(sql: &impl Sql, sys: &impl System) -> Result<SweepReport, PortError> {
     let now = sys.now_ms();
-    let counts = sql
-        .batch(vec![
-            Stmt::new("DELETE FROM rate_windows WHERE window < ?").bind(now / WINDOW_MS),
-            Stmt::new("DELETE FROM idempotency_keys WHERE created_at < ?").bind(now - IDEMPOTENCY_KEEP_MS),
-            Stmt::new(
-                "UPDATE uploads SET state = 'failed', error = ?, updated_at = ? WHERE state = 'processing' \
+    let mut stmts = vec![
+        Stmt::new("DELETE FROM rate_windows WHERE window < ?").bind(now / WINDOW_MS),
+        Stmt::new("DELETE FROM idempotency_keys WHERE created_at < ?").bind(now - IDEMPOTENCY_KEEP_MS),
+        Stmt::new(
+            "UPDATE uploads SET state = 'failed', error = ?, updated_at = ? WHERE state = 'processing' \
                  AND updated_at < ?",
-            )
-            .bind(STALLED)
-            .bind(now)
-            .bind(now - STALLED_AFTER_MS),
-        ])
-        .await?;
+        )
+        .bind(STALLED)
+        .bind(now)
+        .bind(now - STALLED_AFTER_MS),
+    ];
+    // Salts of days that are over, raw events past their keep.
+    stmts.extend(crate::analytics::sweep_statements(now));
+    let counts = sql.batch(stmts).await?;
     let stalled_jobs = fail_stalled(sql, sys).await?;
     Ok(SweepReport {
         rate_windows: counts[0],
         idempotency_keys: counts[1],
         stalled_jobs,
         stalled_uploads: counts.get(2).copied().unwrap_or(0),
+        analytics_salts: counts.get(3).copied().unwrap_or(0),
+        old_events: counts.get(4).copied().unwrap_or(0),
     })
 }
 

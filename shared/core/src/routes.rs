@@ -99,6 +99,9 @@ pub enum RouteId {
     GetJobCover,
     PutJobCover,
     Trends,
+    AnalyticsOverview,
+    AnalyticsProduct,
+    AnalyticsBreakdown,
     ListProducts,
     CreateProduct,
     BulkProducts,
@@ -193,6 +196,10 @@ pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
         // A new cover re-runs the thumbnail stage: limited as submissions are.
         route!(PutJobCover, PUT "/api/v1/ingestion/jobs/{id}/cover", Seller, IMAGE_BODY, SubmitPerSellerAndClient, NoStore, Ingest, __path_put_cover),
         route!(Trends, GET "/api/v1/analytics/trends", Seller, 0, None, NoStore, Gateway, __path_trends),
+        // What buyers did on the storefront: the storefront function records it and reads it.
+        route!(AnalyticsOverview, GET "/api/v1/analytics/overview", Seller, 0, None, NoStore, Storefront, __path_analytics_overview),
+        route!(AnalyticsProduct, GET "/api/v1/analytics/products/{id}", Seller, 0, None, NoStore, Storefront, __path_analytics_product),
+        route!(AnalyticsBreakdown, GET "/api/v1/analytics/breakdown", Seller, 0, None, NoStore, Storefront, __path_analytics_breakdown),
         route!(ListProducts, GET "/api/v1/products", Seller, 0, None, NoStore, Products, __path_list_products),
         route!(CreateProduct, POST "/api/v1/products", Seller, JSON_BODY, None, NoStore, Products, __path_create_product),
         route!(BulkProducts, POST "/api/v1/products/bulk", Seller, BULK_BODY, None, NoStore, Products, __path_bulk_products),

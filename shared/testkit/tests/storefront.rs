@@ -61,7 +61,7 @@ fn shop(app: &TestApp, handle: &str) -> String {
 fn the_store_page_lists_published_products_with_chips_search_and_pages() {
     let app = TestApp::new();
     let token = shop(&app, "adaeze");
-    for i in 0..27 {
+    for i in 0..63 {
         let category = if i % 3 == 0 { "Home & Garden" } else { "Apparel & Accessories" };
         product(
             &app,
@@ -76,10 +76,10 @@ fn the_store_page_lists_published_products_with_chips_search_and_pages() {
     let html = text(&first);
     assert!(html.starts_with("<!DOCTYPE html><html lang=\"en\" dir=\"ltr\">"), "{}", &html[..80]);
     assert!(html.contains("<h1 dir=\"auto\">Adaeze Fabrics</h1>") && html.contains("Ankara from Lagos"));
-    assert_eq!(html.matches("<li class=\"card\">").count(), 24, "a page of 24");
+    assert_eq!(html.matches("<li class=\"card\">").count(), 60, "a page of 60");
     assert!(html.contains("₦15,000"), "prices written for English");
     assert!(!html.contains("Draft without a price"), "drafts are not public");
-    assert!(html.contains("Apparel &amp; Accessories (18)") && html.contains("Home &amp; Garden (9)"), "chips");
+    assert!(html.contains("Apparel &amp; Accessories (42)") && html.contains("Home &amp; Garden (21)"), "chips");
     let next = html.split("rel=\"next\"").next().unwrap().rsplit("href=\"").next().unwrap().split('"').next().unwrap();
     let next = next.replace("&amp;", "&");
     assert!(next.starts_with("/s/adaeze?cursor="), "{next}");
@@ -90,7 +90,7 @@ fn the_store_page_lists_published_products_with_chips_search_and_pages() {
     let found = text(&page(&app, "/s/adaeze?q=wrap+07", &[]));
     assert!(found.contains("Ankara wrap 07"), "{found}");
     let home = text(&page(&app, "/s/adaeze?category=Home+%26+Garden", &[]));
-    assert_eq!(home.matches("<li class=\"card\">").count(), 9);
+    assert_eq!(home.matches("<li class=\"card\">").count(), 21);
     let none = text(&page(&app, "/s/adaeze?q=zzzz", &[]));
     assert!(none.contains("Nothing matches your search."));
 }
@@ -136,6 +136,7 @@ fn a_product_page_carries_open_graph_json_ld_and_the_order_button() {
     assert_eq!(ld["sku"], code);
     assert_eq!(ld["brand"]["name"], "Glow by Kemi");
     assert_eq!(ld["image"], image.as_str());
+    assert!(html.find("og:image").unwrap() < html.find("og:title").unwrap(), "the image before seller text");
     assert_eq!(
         ld["offers"],
         json!({"@type": "Offer", "price": "24.99", "priceCurrency": "USD",
@@ -153,6 +154,36 @@ fn a_product_page_carries_open_graph_json_ld_and_the_order_button() {
     let qr = page(&app, &format!("/s/kemi/{slug}/qr.svg"), &[]);
     assert_eq!((qr.status, qr.headers["content-type"].to_str().unwrap()), (200, "image/svg+xml"));
     assert!(text(&qr).contains("<svg"));
+    // Revalidated like the page: a 304 while published, gone once unpublished.
+    let etag = qr.headers["etag"].to_str().unwrap().to_owned();
+    let again = page(&app, &format!("/s/kemi/{slug}/qr.svg"), &[("if-none-match", &etag)]);
+    assert_eq!(again.status, 304);
+    assert_eq!(qr.headers["cache-control"], "public, max-age=0, must-revalidate");
+    let r = app.post(&format!("/api/v1/products/{id}/unpublish"), Some(&token), &json!({}));
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(page(&app, &format!("/s/kemi/{slug}/qr.svg"), &[("if-none-match", &etag)]).status, 404);
+}
+
+#[test]
+fn a_long_description_is_summarised_in_the_head_and_a_product_without_images_names_none() {
+    let app = TestApp::new();
+    let token = shop(&app, "summaries");
+    let words = "Soft ankara cotton, hand stitched in Lagos. ".repeat(100);
+    let p = product(
+        &app,
+        &token,
+        json!({"title": "Wrap dress", "price": {"amount": "15000", "currency": "NGN"}, "description": words}),
+    );
+    let html = text(&page(&app, &format!("/s/summaries/{}", p["slug"].as_str().unwrap()), &[]));
+    let og = meta(&html, "og:description").unwrap();
+    assert!(og.chars().count() <= 301 && og.ends_with('…') && og.starts_with("Soft ankara"), "{og}");
+    assert!(!og.contains("  ") && og.trim_end_matches('…').ends_with(|c: char| c.is_alphanumeric() || c == '.'));
+    let ld = json_ld(&html);
+    assert_eq!(ld["description"], og.as_str());
+    assert!(ld.get("image").is_none(), "no image is no `image`, not null: {ld}");
+    assert!(meta(&html, "og:image").is_none());
+    assert!(html.contains(words.trim()), "the page body has it all");
+    assert!(html.contains("<meta name=\"twitter:card\" content=\"summary\">"));
 }
 
 #[test]
@@ -437,6 +468,11 @@ fn the_meta_feed_lists_published_products_within_metas_limits_in_csv_and_xml() {
     assert!(xml.contains("<rss version=\"2.0\" xmlns:g=\"http://base.google.com/ns/1.0\">"), "{xml}");
     let items = rss_items(&xml);
     assert_eq!(items.len(), 1, "{xml}");
+    // Control characters a seller pasted (XML 1.0 allows none but tab and newline) are dropped.
+    settings(&app, &token, json!({"display_name": "Adaeze\u{1}Fabrics\u{1b}", "bio": "Ankara\u{7} from\u{0} Lagos"}));
+    let xml = text(&page(&app, "/feeds/feedshop/meta.xml", &[("host", "shop.example")]));
+    assert!(!xml.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t')), "{xml:?}");
+    assert!(xml.contains("<title>AdaezeFabrics</title>") && xml.contains("Ankara from Lagos"), "{xml}");
     let field = |name: &str| items[0].iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     assert_eq!(field("g:id"), Some(code.clone()));
     assert_eq!(field("g:title").as_deref(), Some(long[..140].trim_end()), "escaped and read back");

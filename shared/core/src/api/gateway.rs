@@ -65,6 +65,10 @@ pub async fn route<S: Sql, K: Kv, Y: System>(d: &GatewayDeps<'_, S, K, Y>, mut r
         RequestCtx { request_id: request_id.clone(), origin: header(&req, "origin").map(str::to_owned), log, cache };
     // Identity headers are ours alone.
     req.headers_mut().remove(SELLER_HEADER);
+    req.headers_mut().remove(super::CLIENT_HEADER);
+    if let Some(v) = d.client.and_then(|c| HeaderValue::from_str(c).ok()) {
+        req.headers_mut().insert(super::CLIENT_HEADER, v);
+    }
     if let Ok(v) = HeaderValue::from_str(&crate::pages::origin_of(&req)) {
         req.headers_mut().insert(super::ORIGIN_HEADER, v);
     }
@@ -108,7 +112,8 @@ pub fn finish<Y: System>(d_sys: &Y, cfg: &Config, ctx: &RequestCtx, mut resp: Re
             "access-control-expose-headers",
             HeaderValue::from_static("x-request-id, retry-after, idempotent-replayed, etag"),
         );
-        h.insert("vary", HeaderValue::from_static("origin"));
+        // Added to what the function varies on (a page varies on the user agent).
+        h.append("vary", HeaderValue::from_static("origin"));
     }
     ctx.log.clone().with("status", resp.status().as_u16()).info(d_sys, "request");
     resp
@@ -186,8 +191,7 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(
             super::empty(StatusCode::NO_CONTENT)
         }
         RouteId::Trends => {
-            let q = serde_urlencoded::from_str(req.uri().query().unwrap_or(""))
-                .map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))?;
+            let q = super::query(&req)?;
             json(StatusCode::OK, &crate::trends::seller_trends(d.sql, d.sys, &seller()?, q).await?)
         }
         other => return Err(ApiError::internal(format!("{other:?} is marked for the gateway but has no handler"))),

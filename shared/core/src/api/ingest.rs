@@ -48,8 +48,7 @@ async fn dispatch<S: Sql, B: Blobs, Q: Queue, Y: System>(
             Ok(resp)
         }
         RouteId::ListJobs => {
-            let q: ListQuery = serde_urlencoded::from_str(req.uri().query().unwrap_or(""))
-                .map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))?;
+            let q: ListQuery = super::query(req)?;
             Ok(json(StatusCode::OK, &jobs::list(d.sql, &seller, q).await?))
         }
         RouteId::GetJob => Ok(json(StatusCode::OK, &jobs::get(d.sql, &seller, m.param("id")).await?)),

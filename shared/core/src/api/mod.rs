@@ -18,6 +18,9 @@ pub type Request = http::Request<Vec<u8>>;
 /// The origin (`scheme://host`) the buyer used, set by the gateway on what it forwards (a
 /// function behind a service binding sees an internal URL).
 pub const ORIGIN_HEADER: &str = "x-linkhub-origin";
+/// The buyer's network address as the platform reported it to the gateway, set by the gateway
+/// on what it forwards (never the caller's own header): analytics hashes it, never stores it.
+pub const CLIENT_HEADER: &str = "x-linkhub-client";
 pub type Response = http::Response<Vec<u8>>;
 
 pub use crate::routes::{method_not_allowed, route_not_found};
@@ -100,6 +103,12 @@ pub fn log_failure(function: &str, sys: &impl crate::ports::System, req: &Reques
 }
 
 /// The seller the gateway authenticated for a function's route.
+/// A request's query string as `T`; one that does not parse is 400 `invalid_query`.
+pub fn query<T: DeserializeOwned>(req: &Request) -> ApiResult<T> {
+    serde_urlencoded::from_str(req.uri().query().unwrap_or(""))
+        .map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))
+}
+
 pub fn seller(req: &Request) -> ApiResult<crate::accounts::SellerId> {
     header(req, SELLER_HEADER)
         .filter(|s| !s.is_empty())

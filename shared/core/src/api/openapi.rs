@@ -10,6 +10,10 @@ use crate::accounts::{
     ApiKeyList, ApiKeyView, CreateApiKeyRequest, CreatedApiKey, LoginRequest, LoginResponse, SellerView, SignupRequest,
     SignupResponse,
 };
+use crate::analytics::{
+    Breakdown, BreakdownQuery, BreakdownRow, Counts, DayCounts, FunnelStep, Overview, ProductAnalytics, ProductCounts,
+    RangeQuery,
+};
 use crate::api::gateway::Health;
 use crate::cache::PublicStore;
 use crate::catalog::{Draft, FormatView, ThumbnailView};
@@ -125,6 +129,22 @@ fn stage() {}
     responses((status = 200, body = TrendsView, description = "hashtags and keywords ranked by growth"),
               (status = 400, body = ErrorBody)))]
 fn trends() {}
+
+#[utoipa::path(get, path = "/api/v1/analytics/overview", tag = "analytics", params(RangeQuery), security(("bearer" = [])),
+    responses((status = 200, body = Overview, description = "totals, a per-day series, the click-through rate, the funnel and the top products"),
+              (status = 400, body = ErrorBody, description = "a date that is not YYYY-MM-DD, from after to, or more than 366 days")))]
+fn analytics_overview() {}
+
+#[utoipa::path(get, path = "/api/v1/analytics/products/{id}", tag = "analytics", params(("id" = String, Path), RangeQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = ProductAnalytics), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "no such product for this seller")))]
+fn analytics_product() {}
+
+#[utoipa::path(get, path = "/api/v1/analytics/breakdown", tag = "analytics", params(BreakdownQuery), security(("bearer" = [])),
+    responses((status = 200, body = Breakdown, description = "views, clicks and visitors by referrer host, country or device class"),
+              (status = 400, body = ErrorBody)))]
+fn analytics_breakdown() {}
 
 #[utoipa::path(get, path = "/api/v1/products", tag = "products", params(SearchQuery), security(("bearer" = [])),
     responses((status = 200, body = ProductPage), (status = 400, body = ErrorBody)))]
@@ -281,7 +301,8 @@ fn click_to_chat() {}
         CreateApiKeyRequest, CreatedApiKey, ApiKeyView, ApiKeyList, SubmitRequest, SubmitResponse, JobView, JobPage,
         StagesView, StageView, VideoView, CoverView, JobErrorView, Draft, ThumbnailView, FormatView, TrendsView,
         FieldError, JobProduct, ProductView, PriceView, SeoView, SourceView, ProductPage, BulkRequest, BulkResult, BulkSkipped,
-        StorefrontView, PublicStore, ImportView, ImportRowView, UploadView
+        StorefrontView, PublicStore, ImportView, ImportRowView, UploadView, Overview, ProductAnalytics, Breakdown,
+        BreakdownRow, Counts, DayCounts, FunnelStep, ProductCounts
     )),
     modifiers(&BearerAuth)
 )]

@@ -5,6 +5,7 @@
 //! than the seller's last write (beyond `cache::VERSION_TTL_MS` in other isolates).
 
 use super::{Request, Response, header};
+use crate::analytics::{self, Event, Kind, Subject, Visit};
 use crate::cache::{self, Tier};
 use crate::error::{ApiError, ApiResult};
 use crate::pages::{self, PageCtx, StoreQuery, clicks};
@@ -24,13 +25,59 @@ const HTML: &str = "text/html; charset=utf-8";
 /// Any cache may keep a page but must revalidate it (a cheap 304) before each use.
 const REVALIDATE: &str = "public, max-age=0, must-revalidate";
 
+/// A storefront answer and the event it records, written once the answer is on its way
+/// ([`record`]): Workers hand it to `waitUntil`, so no buyer waits on analytics.
+pub struct Served {
+    pub response: Response,
+    pub event: Option<Event>,
+    /// The request's id, for the log line of an event that could not be written.
+    pub request_id: String,
+}
+
+/// Answers and records the event before returning (hosts with no way to finish work after the
+/// answer, and tests).
 pub async fn handle<S: Sql, K: Kv, Y: System>(d: &PagesDeps<'_, S, K, Y>, req: Request) -> Response {
+    let mut served = serve(d, req).await;
+    if let Some(event) = served.event.take() {
+        record(d.sql, d.sys, &served.request_id, &event).await;
+    }
+    served.response
+}
+
+/// Answers a storefront request; the event, if any, is the caller's to [`record`].
+pub async fn serve<S: Sql, K: Kv, Y: System>(d: &PagesDeps<'_, S, K, Y>, req: Request) -> Served {
+    let started = d.sys.now_ms();
+    let request_id = header(&req, super::REQUEST_ID_HEADER).unwrap_or("").to_owned();
     match dispatch(d, &req).await {
-        Ok(resp) => resp,
+        Ok((mut response, event)) => {
+            // The function's own time and the cache level that answered (the storefront
+            // benchmark reads it).
+            let tier = response.headers().get("x-cache").and_then(|v| v.to_str().ok()).unwrap_or("none");
+            if let Ok(v) = HeaderValue::from_str(&format!("page;desc={tier};dur={}", d.sys.now_ms() - started)) {
+                response.headers_mut().insert("server-timing", v);
+            }
+            Served { response, event, request_id }
+        }
         Err(e) => {
             super::log_failure("storefront", d.sys, &req, &e);
-            error_page(header(&req, "accept-language").unwrap_or(""), &e, None)
+            let response = if req.uri().path().starts_with("/api/") {
+                super::error(&e)
+            } else {
+                error_page(header(&req, "accept-language").unwrap_or(""), &e, None)
+            };
+            Served { response, event: None, request_id }
         }
+    }
+}
+
+/// Writes an event; one that cannot be written is logged (the buyer already has the page).
+pub async fn record(sql: &impl Sql, sys: &impl System, request_id: &str, event: &Event) {
+    if let Err(e) = analytics::record(sql, sys, event).await {
+        crate::log::LogCtx::new("storefront").with("request_id", request_id).with("event", event.kind().name()).error(
+            sys,
+            "event not recorded",
+            e.cause.as_deref().unwrap_or(&e.message),
+        );
     }
 }
 
@@ -70,6 +117,17 @@ fn ctx(req: &Request) -> PageCtx {
         android: ua.to_ascii_lowercase().contains("android"),
         path: uri.path().to_owned(),
     }
+}
+
+/// What analytics keeps of a request (see [`crate::analytics`]).
+fn event<Y: System>(sys: &Y, req: &Request, seller_id: &str, kind: Kind, subject: Subject<'_>) -> Option<Event> {
+    let visit = Visit {
+        user_agent: header(req, "user-agent").unwrap_or(""),
+        referer: header(req, "referer"),
+        country: header(req, "cf-ipcountry"),
+        client: header(req, super::CLIENT_HEADER),
+    };
+    Some(Event::new(seller_id, kind, subject, &visit, sys.now_ms()))
 }
 
 fn etag_of(body: &[u8]) -> String {
@@ -113,7 +171,10 @@ fn cached(req: &Request, body: String, tier: Tier, content_type: &'static str) -
     resp
 }
 
-async fn dispatch<S: Sql, K: Kv, Y: System>(d: &PagesDeps<'_, S, K, Y>, req: &Request) -> ApiResult<Response> {
+async fn dispatch<S: Sql, K: Kv, Y: System>(
+    d: &PagesDeps<'_, S, K, Y>,
+    req: &Request,
+) -> ApiResult<(Response, Option<Event>)> {
     let m = super::matched(req, Service::Storefront)?;
     let not_found = || ApiError::not_found("no such page");
     let ctx = ctx(req);
@@ -125,15 +186,17 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(d: &PagesDeps<'_, S, K, Y>, req: &Re
             query.category = query.category.filter(|c| crate::products::input::CATEGORIES.contains(&c.as_str()));
             // A search or a later page is rendered each time: what a buyer types must not fill
             // the cache. The first page and each category's are cached.
-            if query.q.as_deref().is_some_and(|q| !q.trim().is_empty()) || query.cursor.is_some() {
-                return Ok(page(req, pages::store_page(d.sql, &ctx, &seller_id, &query).await?, Tier::Sql));
-            }
-            let variant = format!("{}|{}|{}", ctx.origin, ctx.browser(), query.category.as_deref().unwrap_or(""));
-            let (body, tier) = cache::html(d.kv, &seller_id, v, "store", &variant, async || {
-                Ok(Some(pages::store_page(d.sql, &ctx, &seller_id, &query).await?))
-            })
-            .await?;
-            Ok(page(req, body.ok_or_else(not_found)?, tier))
+            let answer = if query.q.as_deref().is_some_and(|q| !q.trim().is_empty()) || query.cursor.is_some() {
+                page(req, pages::store_page(d.sql, &ctx, &seller_id, &query).await?, Tier::Sql)
+            } else {
+                let variant = format!("{}|{}|{}", ctx.origin, ctx.browser(), query.category.as_deref().unwrap_or(""));
+                let (body, tier) = cache::html(d.kv, &seller_id, v, "store", &variant, async || {
+                    Ok(Some(pages::store_page(d.sql, &ctx, &seller_id, &query).await?))
+                })
+                .await?;
+                page(req, body.ok_or_else(not_found)?, tier)
+            };
+            Ok((answer, event(d.sys, req, &seller_id, Kind::StoreView, Subject::Store)))
         }
         RouteId::ProductPage => {
             let (seller_id, v) = pages::seller_of(d.sql, m.param("handle")).await?.ok_or_else(not_found)?;
@@ -144,10 +207,12 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(d: &PagesDeps<'_, S, K, Y>, req: &Re
             })
             .await?;
             match body {
-                Some(body) => Ok(page(req, body, tier)),
+                Some(body) => {
+                    Ok((page(req, body, tier), event(d.sys, req, &seller_id, Kind::ProductView, Subject::Slug(slug))))
+                }
                 None => {
                     let store = crate::storefront::get(d.sql, &crate::accounts::SellerId(seller_id)).await?;
-                    Ok(error_page("", &not_found(), Some(&store.language)))
+                    Ok((error_page("", &not_found(), Some(&store.language)), None))
                 }
             }
         }
@@ -155,10 +220,8 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(d: &PagesDeps<'_, S, K, Y>, req: &Re
             let (seller_id, _) = pages::seller_of(d.sql, m.param("handle")).await?.ok_or_else(not_found)?;
             let product = pages::published_by_slug(d.sql, &seller_id, m.param("slug")).await?.ok_or_else(not_found)?;
             let svg = pages::qr_svg(&ctx.absolute(&format!("/go/{}", product.code)))?;
-            let mut resp = super::bytes(StatusCode::OK, "image/svg+xml", svg.into_bytes());
-            // The code never changes; the page links the QR under the product's current slug.
-            resp.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
-            Ok(resp)
+            // Revalidated as pages are (a cheap 304): an unpublished product's QR is gone at once.
+            Ok((cached(req, svg, Tier::Sql, "image/svg+xml"), None))
         }
         RouteId::MetaFeedCsv | RouteId::MetaFeedXml => {
             let (seller_id, v) = pages::seller_of(d.sql, m.param("handle")).await?.ok_or_else(not_found)?;
@@ -169,7 +232,7 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(d: &PagesDeps<'_, S, K, Y>, req: &Re
             })
             .await?;
             let content_type = if xml { "application/xml; charset=utf-8" } else { "text/csv; charset=utf-8" };
-            Ok(cached(req, body.ok_or_else(not_found)?, tier, content_type))
+            Ok((cached(req, body.ok_or_else(not_found)?, tier, content_type), None))
         }
         RouteId::ClickToChat => {
             let (found, _) = cache::product_by_code(d.sql, d.kv, d.sys, m.param("code")).await?;
@@ -177,21 +240,31 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(d: &PagesDeps<'_, S, K, Y>, req: &Re
             let (store, _) = cache::settings(d.sql, d.kv, d.sys, &seller_id).await?;
             let store = store.ok_or_else(not_found)?;
             let target = clicks::whatsapp_url(&store, &product).ok_or_else(not_found)?;
-            let visit = clicks::Visit {
-                user_agent: header(req, "user-agent").unwrap_or(""),
-                referer: header(req, "referer"),
-                country: header(req, "cf-ipcountry"),
-            };
-            // A click that cannot be recorded still reaches WhatsApp; the fault is logged.
-            if let Err(e) = clicks::record(d.sql, d.sys, &seller_id, &product, &visit).await {
-                super::log_failure("storefront", d.sys, req, &e);
-            }
             let mut resp = super::empty(StatusCode::FOUND);
             let h = resp.headers_mut();
             h.insert(LOCATION, HeaderValue::from_str(&target).map_err(|e| ApiError::internal(e.to_string()))?);
             h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
             h.insert(CONTENT_TYPE, HeaderValue::from_static(HTML));
-            Ok(resp)
+            // A click that cannot be recorded still reaches WhatsApp.
+            Ok((resp, event(d.sys, req, &seller_id, Kind::Click, Subject::Product(&product.id))))
+        }
+        RouteId::AnalyticsOverview => {
+            let q = super::query(req)?;
+            Ok((super::json(StatusCode::OK, &analytics::overview(d.sql, d.sys, &super::seller(req)?, &q).await?), None))
+        }
+        RouteId::AnalyticsProduct => {
+            let (q, seller) = (super::query(req)?, super::seller(req)?);
+            Ok((
+                super::json(StatusCode::OK, &analytics::product(d.sql, d.sys, &seller, m.param("id"), &q).await?),
+                None,
+            ))
+        }
+        RouteId::AnalyticsBreakdown => {
+            let q = super::query(req)?;
+            Ok((
+                super::json(StatusCode::OK, &analytics::breakdown(d.sql, d.sys, &super::seller(req)?, &q).await?),
+                None,
+            ))
         }
         _ => Err(super::route_not_found()),
     }

@@ -53,11 +53,6 @@ fn public<T: serde::Serialize>(value: &T, tier: cache::Tier, started: i64, now: 
     resp
 }
 
-fn query<T: serde::de::DeserializeOwned>(req: &Request) -> ApiResult<T> {
-    serde_urlencoded::from_str(req.uri().query().unwrap_or(""))
-        .map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))
-}
-
 async fn dispatch<S: Sql, K: Kv, B: Blobs, Q: Queue, Y: System>(
     d: &ProductsDeps<'_, S, K, B, Q, Y>,
     req: &Request,
@@ -84,7 +79,7 @@ async fn dispatch<S: Sql, K: Kv, B: Blobs, Q: Queue, Y: System>(
     let id = m.param("id");
     let resp = match m.id() {
         RouteId::ListProducts => {
-            let page = search::search(d.sql, &seller, query(req)?).await?;
+            let page = search::search(d.sql, &seller, super::query(req)?).await?;
             let mut resp = json(StatusCode::OK, &page);
             // The search's own time (the catalog benchmark reads it).
             if let Ok(v) = HeaderValue::from_str(&format!("search;dur={}", d.sys.now_ms() - started)) {

@@ -13,7 +13,27 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 /// Seller text without bidi embedding, override and isolate controls: they could reorder the
 /// page's own text around it (a price, the button).
 pub fn clean(s: &str) -> String {
-    s.chars().filter(|c| !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')).collect()
+    s.chars()
+        .filter(|&c| !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+        // Control characters (XML 1.0 allows none but tab and newline) go too.
+        .filter(|&c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .collect()
+}
+
+/// Longest description the head carries (meta, Open Graph, Twitter, JSON-LD): previews show
+/// about 200 characters and each copy costs page bytes; the page body has it all.
+const HEAD_DESCRIPTION_CHARS: usize = 300;
+
+/// `s` cleaned and cut to [`HEAD_DESCRIPTION_CHARS`] at a word, with an ellipsis when cut.
+pub fn summary(s: &str) -> String {
+    let s = clean(s);
+    let s = s.trim();
+    if s.chars().count() <= HEAD_DESCRIPTION_CHARS {
+        return s.to_owned();
+    }
+    let cut: String = s.chars().take(HEAD_DESCRIPTION_CHARS).collect();
+    let at_word = cut.rfind(char::is_whitespace).filter(|&i| i > HEAD_DESCRIPTION_CHARS / 2).unwrap_or(cut.len());
+    format!("{}…", cut[..at_word].trim_end())
 }
 
 /// JSON for a `<script>` element: `<`, `>` and `&` as escapes, so no seller text can close it.
@@ -51,6 +71,8 @@ fn document(t: &Text, accent: &str, title: &str, head: Markup, body: Markup) -> 
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width,initial-scale=1";
                 title { (title) }
+                // No icon request (a 404 a browser would log on every page).
+                link rel="icon" href="data:,";
                 (head)
                 style { (PreEscaped(format!(":root{{--a:{accent}}}{CSS}"))) }
             }
@@ -82,7 +104,7 @@ fn product_head(
     share: Option<&ThumbnailView>,
 ) -> Markup {
     let title = clean(&p.title);
-    let description = clean(if p.seo.description.is_empty() { &p.description } else { &p.seo.description });
+    let description = summary(if p.seo.description.is_empty() { &p.description } else { &p.seo.description });
     let image = share.map(|s| ctx.absolute(jpeg_url(s)));
     let availability = match p.availability.as_str() {
         "out_of_stock" => "https://schema.org/OutOfStock",
@@ -94,23 +116,22 @@ fn product_head(
         offer["price"] = pr.amount.clone().into();
         offer["priceCurrency"] = pr.currency.clone().into();
     }
-    let ld = serde_json::json!({
+    let mut ld = serde_json::json!({
         "@context": "https://schema.org",
         "@type": "Product",
         "name": title,
         "description": description,
         "sku": p.code,
-        "image": image,
         "brand": {"@type": "Brand", "name": clean(&store.display_name)},
         "offers": offer,
     });
+    if let Some(image) = &image {
+        ld["image"] = image.clone().into();
+    }
     html! {
         link rel="canonical" href=(url);
         meta property="og:type" content="product";
-        meta property="og:title" content=(title);
-        meta property="og:description" content=(description);
-        meta property="og:url" content=(url);
-        meta property="og:site_name" content=(clean(&store.display_name));
+        // The image first: what a preview crawler needs most, before any seller text.
         @if let (Some(image), Some(s)) = (&image, share) {
             meta property="og:image" content=(image);
             meta property="og:image:type" content="image/jpeg";
@@ -118,6 +139,10 @@ fn product_head(
             meta property="og:image:height" content=(s.height);
             meta property="og:image:alt" content=(title);
         }
+        meta property="og:title" content=(title);
+        meta property="og:description" content=(description);
+        meta property="og:url" content=(url);
+        meta property="og:site_name" content=(clean(&store.display_name));
         @if let Some(pr) = &p.price {
             meta property="product:price:amount" content=(pr.amount);
             meta property="product:price:currency" content=(pr.currency);
@@ -194,7 +219,7 @@ pub fn store_page(ctx: &PageCtx, d: &StoreData<'_>) -> Markup {
     let name = clean(&store.display_name);
     let home = ctx.store_path(&store.handle);
     let url = ctx.absolute(&home);
-    let description = if store.bio.is_empty() { name.clone() } else { clean(&store.bio) };
+    let description = if store.bio.is_empty() { name.clone() } else { summary(&store.bio) };
     let head = html! {
         link rel="canonical" href=(url);
         meta property="og:type" content="website";
@@ -241,7 +266,8 @@ pub fn store_page(ctx: &PageCtx, d: &StoreData<'_>) -> Markup {
                             a href=(ctx.product_path(&store.handle, &p.slug)) {
                                 @if let Some(img) = rendition(&p.images, "square-320") {
                                     @let small = rendition(&p.images, "square-150");
-                                    img src=(img.url) width="320" height="320" loading="lazy" decoding="async" alt=(clean(&p.title))
+                                    // The title is the link's text: the image adds nothing to read out.
+                                    img src=(img.url) width="320" height="320" loading="lazy" decoding="async" alt=""
                                         srcset=[small.map(|s| format!("{} 150w, {} 320w", s.url, img.url))]
                                         sizes="(max-width: 400px) 50vw, 220px";
                                 }
@@ -272,7 +298,7 @@ pub fn product_page(ctx: &PageCtx, store: &StorefrontView, p: &ProductView) -> M
     let share = rendition(&p.images, "share-1200x630");
     let title = clean(&p.title);
     let page_title = format!("{title} · {}", clean(&store.display_name));
-    let description = clean(if p.seo.description.is_empty() { &p.description } else { &p.seo.description });
+    let description = summary(if p.seo.description.is_empty() { &p.description } else { &p.seo.description });
     let head = product_head(ctx, store, p, &url, share);
     let body = html! {
         (header(ctx, store, false))

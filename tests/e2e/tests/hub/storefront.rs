@@ -90,4 +90,22 @@ fn a_published_products_page_sells_it_and_its_button_reaches_whatsapp() {
         let r = hub.get(&missing, None);
         assert_eq!((r.status, r.header("content-type")), (404, Some("text/html; charset=utf-8")), "{missing}");
     }
+
+    // The seller sees it all in the analytics: the page view and its revalidation, the store
+    // view and the click, by one visitor (the gateway passes the platform's client address on,
+    // hashed with the day's salt).
+    let o: Value = hub.get("/api/v1/analytics/overview", Some(&token)).json();
+    let t = &o["totals"];
+    assert_eq!(
+        (t["product_views"].as_u64(), t["store_views"].as_u64(), t["clicks"].as_u64()),
+        (Some(2), Some(1), Some(1)),
+        "{o:#}"
+    );
+    assert_eq!(t["visitors"], 1, "{o:#}");
+    assert_eq!(o["top_products"][0]["code"], code);
+    let p: Value = hub.get(&format!("/api/v1/analytics/products/{id}"), Some(&token)).json();
+    assert_eq!(p["totals"]["clicks"], 1, "{p:#}");
+    let b: Value = hub.get("/api/v1/analytics/breakdown?by=device", Some(&token)).json();
+    let mobile = b["rows"].as_array().unwrap().iter().find(|r| r["key"] == "mobile");
+    assert_eq!(mobile.map(|r| r["clicks"].clone()), Some(json!(1)), "the iPhone's click: {b:#}");
 }

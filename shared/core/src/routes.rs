@@ -85,6 +85,7 @@ impl Cache {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RouteId {
     Healthz,
+    Robots,
     OpenApi,
     Signup,
     Login,
@@ -180,6 +181,7 @@ macro_rules! route {
 pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
     vec![
         route!(Healthz, GET "/healthz", Public, 0, None, NoStore, Gateway, __path_healthz),
+        route!(Robots, GET "/robots.txt", Public, 0, None, Handler, Gateway, __path_robots),
         route!(OpenApi, GET "/api/v1/openapi.json", Public, 0, None, Handler, Gateway, __path_openapi),
         route!(Signup, POST "/api/v1/auth/signup", Public, JSON_BODY, AuthPerClient, NoStore, Gateway, __path_signup),
         route!(Login, POST "/api/v1/auth/login", Public, JSON_BODY, AuthPerClient, NoStore, Gateway, __path_login),
@@ -420,6 +422,9 @@ mod tests {
     #[test]
     fn preflight_methods_and_prefixes_come_from_the_table() {
         assert_eq!(methods(), "GET, POST, DELETE, PUT, PATCH, OPTIONS");
-        assert_eq!(prefixes(), vec!["/healthz", "/api/", "/feeds/", "/go/", "/s/", "/media/", "/internal/"]);
+        assert_eq!(
+            prefixes(),
+            vec!["/healthz", "/robots.txt", "/api/", "/feeds/", "/go/", "/s/", "/media/", "/internal/"]
+        );
     }
 }

@@ -368,6 +368,20 @@ fn public_pages_are_rate_limited_per_client_with_retry_after() {
     assert_eq!(page(&app, "/s/limited", &[("cf-connecting-ip", "203.0.113.10")]).status, 200, "another client");
 }
 
+#[test]
+fn robots_txt_lets_crawlers_read_pages_and_feeds_but_not_the_api_or_the_redirects() {
+    let app = TestApp::new();
+    let r = page(&app, "/robots.txt", &[]);
+    assert_eq!(r.status, 200, "Lighthouse's SEO audit and every crawler ask for it");
+    assert_eq!(r.headers["content-type"], "text/plain; charset=utf-8");
+    let body = text(&r);
+    let rules: Vec<&str> = body.lines().collect();
+    assert_eq!(rules[0], "User-agent: *");
+    for rule in ["Allow: /s/", "Allow: /feeds/", "Disallow: /api/", "Disallow: /go/", "Disallow: /internal/"] {
+        assert!(rules.contains(&rule), "{rule} in {body}");
+    }
+}
+
 /// Every `<item>` of an RSS feed as (element, text) pairs, read with a real XML parser.
 fn rss_items(xml: &str) -> Vec<Vec<(String, String)>> {
     use quick_xml::events::Event;

@@ -179,6 +179,7 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(
     let resp = match m.id() {
         RouteId::Healthz => health(d).await,
         RouteId::OpenApi => super::openapi::response(),
+        RouteId::Robots => robots(),
         RouteId::Signup => json(StatusCode::CREATED, &accounts::signup(d.sql, d.sys, d.cfg, parse_json(&req)?).await?),
         RouteId::Login => json(StatusCode::OK, &accounts::login(d.sql, d.sys, d.cfg, parse_json(&req)?).await?),
         RouteId::Me => json(StatusCode::OK, &accounts::seller_handle(d.sql, &seller()?).await?),
@@ -201,6 +202,17 @@ async fn dispatch<S: Sql, K: Kv, Y: System>(
 
 async fn authenticate<S: Sql, K: Kv, Y: System>(d: &GatewayDeps<'_, S, K, Y>, req: &Request) -> ApiResult<SellerId> {
     accounts::authenticate(d.sql, d.sys, d.cfg, header(req, "authorization")).await
+}
+
+/// Search crawlers may read the storefront pages and the catalog feeds; the API, the internal
+/// routes and the click-to-chat redirects (each a WhatsApp hand-off, not a page) are not for them.
+const ROBOTS: &str =
+    "User-agent: *\nAllow: /s/\nAllow: /feeds/\nDisallow: /api/\nDisallow: /internal/\nDisallow: /go/\n";
+
+fn robots() -> Response {
+    let mut resp = super::bytes(StatusCode::OK, "text/plain; charset=utf-8", ROBOTS.as_bytes().to_vec());
+    resp.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    resp
 }
 
 async fn health<S: Sql, K: Kv, Y: System>(d: &GatewayDeps<'_, S, K, Y>) -> Response {

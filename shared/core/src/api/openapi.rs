@@ -35,6 +35,10 @@ use utoipa::OpenApi;
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 fn healthz() {}
 
+#[utoipa::path(get, path = "/robots.txt", tag = "storefront",
+    responses((status = 200, description = "crawlers may read the storefront and the feeds, not the API or the redirects", content_type = "text/plain")))]
+fn robots() {}
+
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "ops",
     responses((status = 200, description = "this document", content_type = "application/json")))]
 fn openapi() {}

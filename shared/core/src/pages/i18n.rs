@@ -337,23 +337,43 @@ pub fn text(language: &str) -> &'static Text {
 }
 
 /// How a language writes numbers: the decimal mark, the grouping mark, Indian grouping (lakh,
-/// crore), and whether the currency symbol follows the amount.
+/// crore), and where the currency symbol goes.
 struct Numbers {
     decimal: char,
     group: char,
     indian: bool,
-    symbol_after: bool,
+    symbol: Symbol,
 }
 
-fn numbers(language: &str) -> Numbers {
-    let n = |decimal, group, indian, symbol_after| Numbers { decimal, group, indian, symbol_after };
-    match language {
-        "es" | "it" | "de" => n(',', '.', false, true),
-        "pt" | "id" | "tr" => n(',', '.', false, false),
+#[derive(PartialEq)]
+enum Symbol {
+    /// `$24.99`, or `KSh 2,499` where the symbol itself asks for a space.
+    Before,
+    /// `R$ 89,90`: always a space.
+    BeforeSpaced,
+    /// `24,99 €`.
+    After,
+}
+
+/// The storefront has a language, not a country: the currency tells which country's convention
+/// a language with several follows (Spanish in Mexico or Colombia, Portuguese in Portugal).
+fn numbers(language: &str, currency: &str) -> Numbers {
+    use Symbol::{After, Before, BeforeSpaced};
+    let n = |decimal, group, indian, symbol| Numbers { decimal, group, indian, symbol };
+    match (language, currency) {
+        // es-MX, es-US and Central America: `$1,234.50`.
+        ("es", "MXN" | "USD" | "GTQ" | "HNL" | "NIO" | "DOP" | "CRC" | "PAB") => n('.', ',', false, Before),
+        // es-CO, es-AR, es-CL, es-UY, es-VE: `$ 1.234,50`.
+        ("es", "COP" | "ARS" | "CLP" | "UYU" | "VES" | "PEN" | "BOB" | "PYG") => n(',', '.', false, BeforeSpaced),
+        // pt-PT: `24,99 €`, thousands grouped by a no-break space.
+        ("pt", "EUR") => n(',', '\u{a0}', false, After),
+        ("es" | "it" | "de", _) => n(',', '.', false, After),
+        ("pt", _) => n(',', '.', false, BeforeSpaced),
+        ("id" | "tr", _) => n(',', '.', false, Before),
         // A narrow no-break space groups thousands in French.
-        "fr" => n(',', '\u{202f}', false, true),
-        "hi" => n('.', ',', true, false),
-        _ => n('.', ',', false, false),
+        ("fr", _) => n(',', '\u{202f}', false, After),
+        ("hi", _) => n('.', ',', true, Before),
+        _ => n('.', ',', false, Before),
     }
 }
 
@@ -366,11 +386,12 @@ fn minor_units(currency: &str) -> usize {
     }
 }
 
-/// An exact decimal price as the language writes it: `₦15,000`, `$24.99`, `24,99 €` (es),
+/// An exact decimal price as the language writes it (and, where a language has several
+/// conventions, the currency's country): `₦15,000`, `$24.99`, `24,99 €` (es), `$1,234.50` (es, MXN),
 /// `R$ 89,90` (pt), `₹1,23,456.50` (hi). A whole amount shows no decimals; a fractional one
 /// shows at least the currency's minor units (`5.5` USD is `$5.50`), never fewer than it has.
 pub fn price(amount: &str, currency: &str, language: &str) -> String {
-    let nf = numbers(language);
+    let nf = numbers(language, currency);
     let (negative, amount) = match amount.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, amount),
@@ -401,12 +422,11 @@ pub fn price(amount: &str, currency: &str, language: &str) -> String {
         number.insert(0, '-');
     }
     let (symbol, spaced) = currency_symbol(currency);
-    if nf.symbol_after {
-        format!("{number}\u{a0}{symbol}")
-    } else if spaced || (language == "pt" && symbol.len() > 1) {
-        format!("{symbol}\u{a0}{number}")
-    } else {
-        format!("{symbol}{number}")
+    match nf.symbol {
+        Symbol::After => format!("{number}\u{a0}{symbol}"),
+        Symbol::BeforeSpaced => format!("{symbol}\u{a0}{number}"),
+        Symbol::Before if spaced => format!("{symbol}\u{a0}{number}"),
+        Symbol::Before => format!("{symbol}{number}"),
     }
 }
 
@@ -429,6 +449,10 @@ mod tests {
             (("1500000", "IDR", "id"), "Rp\u{a0}1.500.000"),
             (("1.250", "KWD", "ar"), "KWD\u{a0}1.250"),
             (("0.5", "TRY", "tr"), "₺0,50"),
+            // The currency picks the country's convention where a language has several.
+            (("1234.5", "MXN", "es"), "$1,234.50"),
+            (("125000", "COP", "es"), "$\u{a0}125.000"),
+            (("1234.5", "EUR", "pt"), "1\u{a0}234,50\u{a0}€"),
         ];
         for ((amount, currency, language), want) in cases {
             assert_eq!(price(amount, currency, language), want, "{amount} {currency} in {language}");

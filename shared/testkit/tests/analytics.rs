@@ -8,8 +8,9 @@
 mod common;
 
 use common::{Reply, TestApp};
+use linkhub_core::analytics::{Event, Kind, Subject, Visit, record};
 use linkhub_core::maintenance::sweep;
-use linkhub_core::ports::{Sql, Stmt};
+use linkhub_core::ports::{Sql, Stmt, System};
 use linkhub_testkit::block_on;
 use serde_json::{Value, json};
 
@@ -46,6 +47,10 @@ fn visit(app: &TestApp, path: &str, client: &str, ua: &str, referer: Option<&str
     headers.extend(referer.map(|r| ("referer", r)));
     headers.extend(country.map(|c| ("cf-ipcountry", c)));
     app.call_raw("GET", path, None, &headers, Vec::new())
+}
+
+fn seller_id(app: &TestApp, token: &str) -> String {
+    read(app, token, "/api/v1/auth/me")["id"].as_str().unwrap().to_owned()
 }
 
 fn read(app: &TestApp, token: &str, path: &str) -> Value {
@@ -107,9 +112,75 @@ fn views_clicks_and_previews_roll_up_into_the_overview_with_unique_visitors_and_
         o["top_products"],
         json!([{"id": s.id, "title": "Ankara wrap dress", "code": s.code, "views": 3, "clicks": 2}])
     );
-    // The rollups agree with the raw events they count.
-    let raw = block_on(app.sql.query(Stmt::new("SELECT COUNT(*) AS n FROM events WHERE kind <> 'preview'"))).unwrap();
-    assert_eq!(raw[0]["n"], 8);
+    // The rollups agree with the raw events they count, kind by kind and product by product.
+    let raw = block_on(app.sql.query(Stmt::new(
+        "SELECT kind, COALESCE(product_id, '') AS product, COUNT(*) AS n FROM events GROUP BY 1, 2 ORDER BY 1, 2",
+    )))
+    .unwrap();
+    let rolled = block_on(app.sql.query(Stmt::new(
+        "SELECT kind, product_id AS product, SUM(events) AS n FROM daily_stats \
+         WHERE product_id <> '*' AND kind NOT IN ('view', 'video') GROUP BY 1, 2 ORDER BY 1, 2",
+    )))
+    .unwrap();
+    assert_eq!(raw, rolled);
+    assert_eq!(raw.iter().map(|r| r["n"].as_i64().unwrap()).sum::<i64>(), 9, "8 buyers' events and a preview");
+}
+
+#[test]
+fn a_view_of_a_product_that_is_gone_counts_nowhere_and_audits_are_no_buyers() {
+    let app = TestApp::new();
+    let s = shop(&app, "gone");
+    let page = format!("/s/gone/{}", s.slug);
+    assert_eq!(visit(&app, &page, "203.0.113.1", PHONE_UA, None, None).status, 200);
+    // A crawler, Lighthouse and a script read the page: previews, not views.
+    let lighthouse =
+        "Mozilla/5.0 (Linux; Android 11) AppleWebKit/537.36 Chrome/136.0 Mobile Safari/537.36 Chrome-Lighthouse";
+    for ua in [lighthouse, "curl/8.5.0", ""] {
+        assert_eq!(visit(&app, &page, "192.0.2.1", ua, None, None).status, 200);
+    }
+    let r = app.post(&format!("/api/v1/products/{}/unpublish", s.id), Some(&s.token), &json!({}));
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    // Written late (as Workers write it, after the answer): the product is no longer published.
+    let late = Event::new(
+        &seller_id(&app, &s.token),
+        Kind::ProductView,
+        Subject::Slug(&s.slug),
+        &Visit { user_agent: PHONE_UA, client: Some("203.0.113.2"), ..Default::default() },
+        app.sys.now_ms(),
+    );
+    block_on(record(&app.sql, &app.sys, &late)).unwrap();
+    let t = read(&app, &s.token, "/api/v1/analytics/overview")["totals"].clone();
+    assert_eq!((t["product_views"].as_u64(), t["store_views"].as_u64()), (Some(1), Some(0)), "{t}");
+    assert_eq!((t["visitors"].as_u64(), t["previews"].as_u64()), (Some(1), Some(3)), "{t}");
+    let p = read(&app, &s.token, &format!("/api/v1/analytics/products/{}", s.id));
+    assert_eq!((p["totals"]["views"].as_u64(), p["totals"]["visitors"].as_u64()), (Some(1), Some(1)), "{p}");
+}
+
+#[test]
+fn an_event_written_after_its_day_is_swept_makes_no_new_salt() {
+    let app = TestApp::new();
+    let s = shop(&app, "latewrite");
+    let seller = seller_id(&app, &s.token);
+    let at = app.sys.now_ms();
+    let event = |client| {
+        Event::new(
+            &seller,
+            Kind::StoreView,
+            Subject::Store,
+            &Visit { user_agent: PHONE_UA, client: Some(client), ..Default::default() },
+            at,
+        )
+    };
+    block_on(record(&app.sql, &app.sys, &event("203.0.113.1"))).unwrap();
+    app.sys.advance_ms(DAY_MS);
+    block_on(sweep(&app.sql, &app.sys)).unwrap();
+    // Yesterday's event arrives after the sweep deleted yesterday's salt.
+    block_on(record(&app.sql, &app.sys, &event("203.0.113.9"))).unwrap();
+    let salts = block_on(app.sql.query(Stmt::new("SELECT day FROM analytics_salts"))).unwrap();
+    assert!(salts.is_empty(), "a past day's salt is never made again: {salts:?}");
+    let rows = block_on(app.sql.query(Stmt::new("SELECT visitor FROM events ORDER BY id"))).unwrap();
+    assert_eq!(rows.len(), 2, "the event itself is kept");
+    assert!(rows[0]["visitor"].is_string() && rows[1]["visitor"].is_null(), "{rows:?}");
 }
 
 #[test]
@@ -172,6 +243,7 @@ fn a_product_has_its_own_counts_and_video_and_is_another_sellers_404() {
     assert_eq!((t["views"].as_u64(), t["store_views"].as_u64()), (Some(3), Some(0)), "{t}");
     assert_eq!((t["product_views"].as_u64(), t["clicks"].as_u64()), (Some(3), Some(2)));
     assert_eq!(t["from_tiktok"], 1, "one product view came from TikTok's browser");
+    assert_eq!(t["visitors"], 3, "three buyers viewed the product");
     assert_eq!(p["funnel"][0], json!({"step": "video", "count": 1}));
     assert!((p["click_through_rate"].as_f64().unwrap() - 0.6667).abs() < 1e-9);
     let other = shop(&app, "otherseller");

@@ -102,13 +102,13 @@ pub fn log_failure(function: &str, sys: &impl crate::ports::System, req: &Reques
     }
 }
 
-/// The seller the gateway authenticated for a function's route.
 /// A request's query string as `T`; one that does not parse is 400 `invalid_query`.
 pub fn query<T: DeserializeOwned>(req: &Request) -> ApiResult<T> {
     serde_urlencoded::from_str(req.uri().query().unwrap_or(""))
         .map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))
 }
 
+/// The seller the gateway authenticated for a function's route.
 pub fn seller(req: &Request) -> ApiResult<crate::accounts::SellerId> {
     header(req, SELLER_HEADER)
         .filter(|s| !s.is_empty())

@@ -361,10 +361,13 @@ fn numbers(language: &str, currency: &str) -> Numbers {
     use Symbol::{After, Before, BeforeSpaced};
     let n = |decimal, group, indian, symbol| Numbers { decimal, group, indian, symbol };
     match (language, currency) {
-        // es-MX, es-US and Central America: `$1,234.50`.
-        ("es", "MXN" | "USD" | "GTQ" | "HNL" | "NIO" | "DOP" | "CRC" | "PAB") => n('.', ',', false, Before),
+        // es-MX, es-US, es-PE and Central America: `$1,234.50`, `S/ 1,234.50`.
+        ("es", "MXN" | "USD" | "GTQ" | "HNL" | "NIO" | "DOP" | "PAB") => n('.', ',', false, Before),
+        ("es", "PEN") => n('.', ',', false, BeforeSpaced),
         // es-CO, es-AR, es-CL, es-UY, es-VE: `$ 1.234,50`.
-        ("es", "COP" | "ARS" | "CLP" | "UYU" | "VES" | "PEN" | "BOB" | "PYG") => n(',', '.', false, BeforeSpaced),
+        ("es", "COP" | "ARS" | "CLP" | "UYU" | "VES" | "BOB" | "PYG") => n(',', '.', false, BeforeSpaced),
+        // es-CR: `CRC 1 234,50`.
+        ("es", "CRC") => n(',', '\u{a0}', false, BeforeSpaced),
         // pt-PT: `24,99 €`, thousands grouped by a no-break space.
         ("pt", "EUR") => n(',', '\u{a0}', false, After),
         ("es" | "it" | "de", _) => n(',', '.', false, After),
@@ -452,6 +455,7 @@ mod tests {
             // The currency picks the country's convention where a language has several.
             (("1234.5", "MXN", "es"), "$1,234.50"),
             (("125000", "COP", "es"), "$\u{a0}125.000"),
+            (("1234.5", "PEN", "es"), "S/\u{a0}1,234.50"),
             (("1234.5", "EUR", "pt"), "1\u{a0}234,50\u{a0}€"),
         ];
         for ((amount, currency, language), want) in cases {

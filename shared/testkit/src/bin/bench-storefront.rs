@@ -24,6 +24,8 @@ use std::time::{Duration, Instant};
 const PRODUCTS: usize = 50;
 const ROUNDS: usize = 5;
 const PRODUCT_BUDGET: usize = 14 * 1024;
+const TIKTOK_UA: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Mobile Safari/537.36 \
+    musical_ly_2023509030 BytedanceWebview/d8a21c6";
 const STORE_BUDGET: usize = 30 * 1024;
 
 const WORDS: &[&str] = &[
@@ -85,13 +87,12 @@ impl Hub {
     }
 
     fn page(&self, path: &str) -> Got {
+        self.page_as(path, "Mozilla/5.0 (Linux; Android 14) Mobile")
+    }
+
+    fn page_as(&self, path: &str, user_agent: &str) -> Got {
         let t = Instant::now();
-        let mut resp = self
-            .agent
-            .get(&format!("{}{path}", self.base))
-            .header("user-agent", "Mozilla/5.0 (Linux; Android 14) Mobile")
-            .call()
-            .unwrap();
+        let mut resp = self.agent.get(&format!("{}{path}", self.base)).header("user-agent", user_agent).call().unwrap();
         let body = resp.body_mut().with_config().limit(10 << 20).read_to_vec().unwrap();
         let round = t.elapsed();
         let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -193,7 +194,12 @@ fn main() {
     let page = hub.page(&store);
     assert_eq!(page.status, 200);
     let cards = String::from_utf8_lossy(&page.body).matches("<li class=\"card\"").count();
+    assert_eq!(cards, PRODUCTS, "the budget is for one page holding the whole shop");
     let store_gz = gzip(&page.body);
+    // TikTok's in-app browser gets its own variant (the "open in your browser" note).
+    let in_app = hub.page_as(&products[0], TIKTOK_UA);
+    assert_eq!(in_app.status, 200);
+    let in_app_gz = gzip(&in_app.body);
     let mut product_gz: Vec<(usize, usize)> = products
         .iter()
         .map(|p| {
@@ -215,6 +221,7 @@ fn main() {
     );
     println!("{:<34} {raw_med:>9} {gz_med:>9} {PRODUCT_BUDGET:>9}", "product page (median)");
     println!("{:<34} {raw_max:>9} {gz_max:>9} {PRODUCT_BUDGET:>9}", "product page (largest)");
+    println!("{:<34} {:>9} {in_app_gz:>9} {PRODUCT_BUDGET:>9}", "product page (TikTok in-app)", in_app.body.len());
 
     // Served time: each round forgets every page (a settings write bumps the catalog version),
     // then reads each page twice: cold, then warm.
@@ -260,8 +267,8 @@ fn main() {
     if store_gz >= STORE_BUDGET {
         broken.push(format!("store page {store_gz} B gzip ≥ {STORE_BUDGET}"));
     }
-    if gz_max >= PRODUCT_BUDGET {
-        broken.push(format!("product page {gz_max} B gzip ≥ {PRODUCT_BUDGET}"));
+    if gz_max.max(in_app_gz) >= PRODUCT_BUDGET {
+        broken.push(format!("product page {} B gzip ≥ {PRODUCT_BUDGET}", gz_max.max(in_app_gz)));
     }
     if !broken.is_empty() {
         eprintln!("budget broken: {}", broken.join("; "));

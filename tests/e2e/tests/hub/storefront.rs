@@ -93,8 +93,16 @@ fn a_published_products_page_sells_it_and_its_button_reaches_whatsapp() {
 
     // The seller sees it all in the analytics: the page view and its revalidation, the store
     // view and the click, by one visitor (the gateway passes the platform's client address on,
-    // hashed with the day's salt).
-    let o: Value = hub.get("/api/v1/analytics/overview", Some(&token)).json();
+    // hashed with the day's salt). Workers write events after answering (`waitUntil`): the
+    // last may land a moment after its redirect.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let o = loop {
+        let o: Value = hub.get("/api/v1/analytics/overview", Some(&token)).json();
+        if o["totals"]["clicks"] == 1 && o["totals"]["product_views"] == 2 || std::time::Instant::now() > deadline {
+            break o;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
     let t = &o["totals"];
     assert_eq!(
         (t["product_views"].as_u64(), t["store_views"].as_u64(), t["clicks"].as_u64()),

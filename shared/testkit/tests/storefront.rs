@@ -376,6 +376,18 @@ fn robots_txt_lets_crawlers_read_pages_and_feeds_but_not_the_api_or_the_redirect
     assert_eq!(r.headers["content-type"], "text/plain; charset=utf-8");
     let body = text(&r);
     let rules: Vec<&str> = body.lines().collect();
+    // A page's policy allows no script, but lets an audit in the page's context read this file.
+    let shop_page = page(
+        &app,
+        &format!("/s/{}", {
+            let token = shop(&app, "robotsshop");
+            app.get("/api/v1/storefront", Some(&token)).json()["handle"].as_str().unwrap().to_owned()
+        }),
+        &[],
+    );
+    let csp = shop_page.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.starts_with("default-src 'none';") && csp.contains("connect-src 'self'"), "{csp}");
+    assert!(!csp.contains("script-src"), "{csp}");
     assert_eq!(rules[0], "User-agent: *");
     for rule in ["Allow: /s/", "Allow: /feeds/", "Disallow: /api/", "Disallow: /go/", "Disallow: /internal/"] {
         assert!(rules.contains(&rule), "{rule} in {body}");

@@ -164,7 +164,9 @@ fn cached(req: &Request, body: String, tier: Tier, content_type: &'static str) -
     h.insert(
         "content-security-policy",
         HeaderValue::from_static(
-            "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+            // No script at all; `connect-src 'self'` lets an audit read /robots.txt from the page
+            // (Lighthouse fetches it in the page's context, under this policy).
+            "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
         ),
     );
     h.insert("referrer-policy", HeaderValue::from_static("strict-origin-when-cross-origin"));

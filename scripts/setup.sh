@@ -10,28 +10,22 @@ for t in wasm32-unknown-unknown wasm32-wasip2; do
   rustup target list --installed | grep -qx "$t" || { log "adding Rust target $t"; rustup target add "$t"; }
 done
 
-# These tools run for seconds; building them with full release optimisation (opt-level 3, one
-# codegen unit) took most of their install time. Moderate optimisation is plenty for them.
+# wasm-bindgen's CLI runs for seconds; building it with full release optimisation (opt-level 3,
+# one codegen unit) took most of its install time. Moderate optimisation is plenty.
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
   CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_INCREMENTAL=false
-# One target dir for both installs, so the dependencies they share are built once.
 INSTALL_TARGET_DIR=${INSTALL_TARGET_DIR:-$HOME/.cache/linkhub-cargo-install}
 
-# worker-build 0.8.x pairs with the worker 0.8 crate.
-WORKER_BUILD_VERSION=0.8.7
-if ! worker-build --version 2>/dev/null | grep -q "$WORKER_BUILD_VERSION"; then
-  log "installing worker-build $WORKER_BUILD_VERSION (a few minutes on 2 cores)"
-  cargo install worker-build --version "$WORKER_BUILD_VERSION" --target-dir "$INSTALL_TARGET_DIR"
-fi
-
-# wasm-bindgen-cli must match the wasm-bindgen version in Cargo.lock exactly.
+# wasm-bindgen-cli must match the wasm-bindgen version in Cargo.lock exactly. Only its
+# `wasm-bindgen` binary, without TLS (rustls and ring are for its test runner's downloads).
 WBG_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $WBG_VERSION\$"; then
   log "installing wasm-bindgen-cli $WBG_VERSION (a few minutes)"
-  cargo install wasm-bindgen-cli --version "$WBG_VERSION" --target-dir "$INSTALL_TARGET_DIR"
+  cargo install wasm-bindgen-cli --version "$WBG_VERSION" --no-default-features --bin wasm-bindgen \
+    --target-dir "$INSTALL_TARGET_DIR"
 fi
 
-# wrangler (workerd), esbuild and binaryen's wasm-opt for worker-build, all from npm.
+# wrangler (workerd), and esbuild and binaryen's wasm-opt for scripts/bundle-worker.mjs, from npm.
 if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error

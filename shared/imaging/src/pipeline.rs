@@ -2,8 +2,9 @@
 
 use crate::encode::{Format, encode};
 use crate::text::{self, Rgb};
-use fast_image_resize::images::{Image, ImageRef};
-use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::images::{TypedImage, TypedImageRef};
+use fast_image_resize::pixels::U8x3;
+use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::{DynamicImage, RgbImage};
 use serde::Serialize;
 
@@ -52,7 +53,9 @@ pub fn cover_crop(src_w: u32, src_h: u32, dst_w: u32, dst_h: u32) -> (f64, f64, 
     ((sw - cw) / 2.0, (sh - ch) / 2.0, cw, ch)
 }
 
-/// `src` cover-cropped to exactly `width`×`height`.
+/// `src` cover-cropped to exactly `width`×`height`. Typed to RGB8 (`resize_typed`): the untyped
+/// `resize` dispatches on the pixel type at run time, so every pixel type's every SIMD variant was
+/// compiled into this crate (85 s of a clean native build for the one type used).
 fn resize(
     src: &RgbImage,
     width: u32,
@@ -60,12 +63,14 @@ fn resize(
     filter: FilterType,
     resizer: &mut Resizer,
 ) -> Result<RgbImage, String> {
-    let view = ImageRef::new(src.width(), src.height(), src.as_raw(), PixelType::U8x3).map_err(|e| e.to_string())?;
-    let mut dst = Image::new(width, height, PixelType::U8x3);
+    let view =
+        TypedImageRef::<U8x3>::from_buffer(src.width(), src.height(), src.as_raw()).map_err(|e| e.to_string())?;
+    let mut out = vec![0; width as usize * height as usize * 3];
+    let mut dst = TypedImage::<U8x3>::from_buffer(width, height, &mut out).map_err(|e| e.to_string())?;
     let (left, top, w, h) = cover_crop(src.width(), src.height(), width, height);
     let options = ResizeOptions::new().crop(left, top, w, h).resize_alg(ResizeAlg::Convolution(filter));
-    resizer.resize(&view, &mut dst, &options).map_err(|e| e.to_string())?;
-    RgbImage::from_raw(width, height, dst.into_vec()).ok_or_else(|| "resize buffer size".to_owned())
+    resizer.resize_typed(&view, &mut dst, &options).map_err(|e| e.to_string())?;
+    RgbImage::from_raw(width, height, out).ok_or_else(|| "resize buffer size".to_owned())
 }
 
 /// Where the share image puts things when the cover is portrait (TikTok's 9:16): the whole cover

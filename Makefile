@@ -3,12 +3,12 @@
 
 SHELL := /bin/bash
 WASM_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub-contract -p linkhub-cloudflare -p linkhub-gateway -p linkhub-ingest -p linkhub-products -p linkhub-storefront \
-	-p linkhub-caption-parser -p linkhub-auto-tagger -p linkhub-thumbnailer -p linkhub-contract-worker
+	-p linkhub-caption-parser -p linkhub-auto-tagger -p linkhub-thumbnailer -p linkhub-whatsapp -p linkhub-contract-worker
 SPIN_COMPONENTS := -p linkhub-spin-gateway -p linkhub-spin-ingest -p linkhub-spin-products -p linkhub-spin-storefront -p linkhub-spin-metadata \
-	-p linkhub-spin-caption-parser -p linkhub-spin-auto-tagger -p linkhub-spin-thumbnailer -p linkhub-spin-drain -p linkhub-spin-dashboard
+	-p linkhub-spin-caption-parser -p linkhub-spin-auto-tagger -p linkhub-spin-thumbnailer -p linkhub-spin-whatsapp -p linkhub-spin-drain -p linkhub-spin-dashboard
 # Worker crates and Spin components only make sense on wasm: linted there, not built natively.
 WORKER_CRATES := --exclude linkhub-cloudflare --exclude linkhub-gateway --exclude linkhub-ingest --exclude linkhub-products --exclude linkhub-storefront \
-	--exclude linkhub-caption-parser --exclude linkhub-auto-tagger --exclude linkhub-thumbnailer \
+	--exclude linkhub-caption-parser --exclude linkhub-auto-tagger --exclude linkhub-thumbnailer --exclude linkhub-whatsapp \
 	--exclude linkhub-contract-worker --exclude linkhub-contract-spin $(subst -p ,--exclude ,$(SPIN_COMPONENTS))
 # The Spin test host (wasmtime) is built, linted and tested on its own: unified with the rest of the
 # workspace it would change shared dependencies' features, and wasmtime would be built twice.

@@ -23,6 +23,9 @@ pub mod bindings {
     pub const THUMBNAIL_QUEUE: &str = "THUMBNAIL_QUEUE";
     pub const TAGGING_QUEUE: &str = "TAGGING_QUEUE";
     pub const IMPORT_QUEUE: &str = "IMPORT_QUEUE";
+    pub const WHATSAPP_QUEUE: &str = "WHATSAPP_QUEUE";
+    /// The WhatsApp function: webhook, connection and inbox routes.
+    pub const WHATSAPP: &str = "WHATSAPP";
 
     /// The service binding the gateway forwards a function's routes to; none for services the
     /// gateway answers itself or that exist only on Spin.
@@ -33,6 +36,7 @@ pub mod bindings {
             Service::Products => Some(PRODUCTS),
             Service::Storefront => Some(STOREFRONT),
             Service::Media => Some(MEDIA),
+            Service::Whatsapp => Some(WHATSAPP),
             Service::Gateway | Service::Drain | Service::Stage => None,
         }
     }

@@ -172,6 +172,7 @@ impl Queue for QueuePort<'_> {
             Topic::Thumbnail => bindings::THUMBNAIL_QUEUE,
             Topic::Tagging => bindings::TAGGING_QUEUE,
             Topic::Import => bindings::IMPORT_QUEUE,
+            Topic::Whatsapp => bindings::WHATSAPP_QUEUE,
         };
         let queue = self.0.queue(binding).map_err(|e| PortError::unavailable(format!("{binding}: {e}")))?;
         // A JS string on the wire: every consumer reads the same JSON text.

@@ -29,6 +29,17 @@ pub struct Config {
     /// Secret, Spin only: the bearer token the outbox drain and migration routes require; they
     /// answer 503 while it is missing.
     pub drain_token: Option<String>,
+    /// Secret: Meta's app secret, the HMAC key of webhook signatures; deliveries are refused
+    /// (401 `signature_unverifiable`) while it is missing.
+    pub whatsapp_app_secret: Option<String>,
+    /// Secret: the token Meta's webhook verification handshake must present.
+    pub whatsapp_verify_token: Option<String>,
+    /// Secret: the keys sellers' secrets are sealed with (`crate::sealed::Keyring`), validated
+    /// on load; connecting a number answers 503 while it is missing.
+    pub data_encryption_key: Option<String>,
+    /// Graph API base (`https://graph.facebook.com`; the sandbox in local runs) and version.
+    pub whatsapp_graph_url: String,
+    pub whatsapp_graph_version: String,
 }
 
 /// Shortest HS256 key accepted: the hash's own output size (RFC 7518 section 3.2).
@@ -44,10 +55,12 @@ pub enum Role {
     /// The caption-parser, auto-tagger and thumbnailer stages.
     Stage,
     Drain,
+    /// The WhatsApp function: webhook, connection, inbox, and the delivery queue's consumer.
+    Whatsapp,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Gateway, Role::Ingest, Role::Metadata, Role::Stage, Role::Drain];
+    pub const ALL: [Role; 6] = [Role::Gateway, Role::Ingest, Role::Metadata, Role::Stage, Role::Drain, Role::Whatsapp];
 
     /// The variables this role reads; the rest keep their defaults.
     pub const fn variables(self) -> &'static [&'static str] {
@@ -74,6 +87,16 @@ impl Role {
             ],
             Role::Stage => &["RETRY_BASE_DELAY_SECONDS", "RETRY_MAX_DELAY_SECONDS"],
             Role::Drain => &["DRAIN_TOKEN"],
+            Role::Whatsapp => &[
+                "WHATSAPP_APP_SECRET",
+                "WHATSAPP_VERIFY_TOKEN",
+                "DATA_ENCRYPTION_KEY",
+                "WHATSAPP_GRAPH_URL",
+                "WHATSAPP_GRAPH_VERSION",
+                "OUTBOUND_ALLOWED_ORIGINS",
+                "RETRY_BASE_DELAY_SECONDS",
+                "RETRY_MAX_DELAY_SECONDS",
+            ],
         }
     }
 }
@@ -165,6 +188,23 @@ impl Config {
         if let Some(base) = &tiktok_web_base {
             outbound.push(origin("TIKTOK_WEB_BASE", base)?);
         }
+        let whatsapp_graph_url = text("WHATSAPP_GRAPH_URL")
+            .map_or_else(|| "https://graph.facebook.com".to_owned(), |v| v.trim_end_matches('/').to_owned());
+        outbound.push(origin("WHATSAPP_GRAPH_URL", &whatsapp_graph_url)?);
+        let whatsapp_graph_version = text("WHATSAPP_GRAPH_VERSION").unwrap_or_else(|| "v23.0".to_owned());
+        if !whatsapp_graph_version.starts_with('v')
+            || !whatsapp_graph_version[1..].chars().all(|c| c.is_ascii_digit() || c == '.')
+        {
+            return Err(ConfigError {
+                variable: "WHATSAPP_GRAPH_VERSION",
+                reason: format!("{whatsapp_graph_version:?} is not a Graph version such as v23.0"),
+            });
+        }
+        let data_encryption_key = text("DATA_ENCRYPTION_KEY");
+        if let Some(keys) = &data_encryption_key {
+            crate::sealed::Keyring::parse(keys)
+                .map_err(|e| ConfigError { variable: "DATA_ENCRYPTION_KEY", reason: e.to_string() })?;
+        }
         let cors = list("CORS_ALLOWED_ORIGINS");
         let cfg = Self {
             jwt_secret,
@@ -183,6 +223,11 @@ impl Config {
             page_limit_per_client_per_minute: num("PAGE_LIMIT_PER_CLIENT_PER_MINUTE", 300)?,
             cors_allowed_origins: if cors.is_empty() { vec!["*".to_owned()] } else { cors },
             drain_token: text("DRAIN_TOKEN"),
+            whatsapp_app_secret: text("WHATSAPP_APP_SECRET"),
+            whatsapp_verify_token: text("WHATSAPP_VERIFY_TOKEN"),
+            data_encryption_key,
+            whatsapp_graph_url,
+            whatsapp_graph_version,
         };
         if cfg.token_ttl_seconds == 0 {
             return Err(ConfigError { variable: "TOKEN_TTL_SECONDS", reason: "must be more than 0".into() });
@@ -250,6 +295,23 @@ mod tests {
         assert_eq!(with(&[("JWT_SECRET", "short-secret")]).unwrap_err().variable, "JWT_SECRET");
         assert!(with(&[("JWT_SECRET", &"k".repeat(MIN_JWT_SECRET_BYTES))]).unwrap().jwt_secret.is_some());
         assert!(with(&[]).unwrap().jwt_secret.is_none());
+    }
+
+    #[test]
+    fn whatsapp_settings_are_validated_and_the_graph_is_allowed_outbound() {
+        let e = with(&[("DATA_ENCRYPTION_KEY", "k1:notbase64!")]).unwrap_err();
+        assert_eq!(e.variable, "DATA_ENCRYPTION_KEY");
+        assert!(!e.to_string().contains("notbase64"), "the key itself is never echoed: {e}");
+        assert_eq!(with(&[("WHATSAPP_GRAPH_VERSION", "23")]).unwrap_err().variable, "WHATSAPP_GRAPH_VERSION");
+        let cfg = with(&[("WHATSAPP_GRAPH_URL", "http://127.0.0.1:8790/")]).unwrap();
+        assert_eq!(cfg.whatsapp_graph_url, "http://127.0.0.1:8790");
+        assert!(crate::outbound::is_allowed("http://127.0.0.1:8790/v23.0/1", &cfg.outbound_allowed_origins));
+        let cfg = with(&[]).unwrap();
+        assert_eq!(
+            (cfg.whatsapp_graph_url.as_str(), cfg.whatsapp_graph_version.as_str()),
+            ("https://graph.facebook.com", "v23.0")
+        );
+        assert!(cfg.whatsapp_app_secret.is_none() && cfg.data_encryption_key.is_none());
     }
 
     #[test]

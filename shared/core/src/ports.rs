@@ -152,10 +152,13 @@ pub enum Topic {
     Tagging,
     /// Bulk imports: one message works through a few rows, then sends itself again.
     Import,
+    /// WhatsApp webhook deliveries: a reference to the body kept in the blob store.
+    Whatsapp,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 5] = [Topic::Metadata, Topic::Caption, Topic::Thumbnail, Topic::Tagging, Topic::Import];
+    pub const ALL: [Topic; 6] =
+        [Topic::Metadata, Topic::Caption, Topic::Thumbnail, Topic::Tagging, Topic::Import, Topic::Whatsapp];
     pub fn from_name(name: &str) -> Option<Topic> {
         Topic::ALL.into_iter().find(|t| t.name() == name)
     }
@@ -166,6 +169,7 @@ impl Topic {
             Topic::Thumbnail => "thumbnail",
             Topic::Tagging => "tagging",
             Topic::Import => "import",
+            Topic::Whatsapp => "whatsapp",
         }
     }
 }

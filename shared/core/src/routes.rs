@@ -29,6 +29,8 @@ pub enum Service {
     Storefront,
     /// The thumbnailer: public thumbnails from the blob store.
     Media,
+    /// The WhatsApp function: Meta's webhook, the seller's connection, templates and inbox.
+    Whatsapp,
     /// Spin's drain component: outbox delivery and migrations (Workers use Queues and wrangler).
     Drain,
     /// Any stage component (metadata, caption-parser, auto-tagger, thumbnailer) on Spin.
@@ -128,6 +130,13 @@ pub enum RouteId {
     MetaFeedCsv,
     MetaFeedXml,
     Media,
+    WhatsappWebhookVerify,
+    WhatsappWebhook,
+    PutWhatsappConnection,
+    GetWhatsappConnection,
+    DeleteWhatsappConnection,
+    ListConversations,
+    GetConversation,
     Drain,
     Migrate,
     StageDelivery,
@@ -219,6 +228,12 @@ pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
         route!(GetStorefront, GET "/api/v1/storefront", Seller, 0, None, NoStore, Products, __path_get_storefront),
         route!(PatchStorefront, PATCH "/api/v1/storefront", Seller, JSON_BODY, None, NoStore, Products, __path_patch_storefront),
         route!(UploadAvatar, POST "/api/v1/storefront/avatar", Seller, IMAGE_BODY, SubmitPerSellerAndClient, NoStore, Products, __path_upload_avatar),
+        // A connection check calls Graph: limited as submissions are.
+        route!(PutWhatsappConnection, PUT "/api/v1/whatsapp/connection", Seller, JSON_BODY, SubmitPerSellerAndClient, NoStore, Whatsapp, __path_put_whatsapp_connection),
+        route!(GetWhatsappConnection, GET "/api/v1/whatsapp/connection", Seller, 0, None, NoStore, Whatsapp, __path_get_whatsapp_connection),
+        route!(DeleteWhatsappConnection, DELETE "/api/v1/whatsapp/connection", Seller, 0, None, NoStore, Whatsapp, __path_delete_whatsapp_connection),
+        route!(ListConversations, GET "/api/v1/inbox/conversations", Seller, 0, None, NoStore, Whatsapp, __path_list_conversations),
+        route!(GetConversation, GET "/api/v1/inbox/conversations/{id}", Seller, 0, None, NoStore, Whatsapp, __path_get_conversation),
         route!(GetUpload, GET "/api/v1/uploads/{id}", Seller, 0, None, NoStore, Products, __path_get_upload),
         // What buyers' pages and the WhatsApp assistant read: cached (`crate::cache`), public.
         route!(PublicProduct, GET "/api/v1/public/products/{code}", Public, 0, None, Handler, Products, __path_public_product),
@@ -232,6 +247,10 @@ pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
         route!(ProductPage, GET "/s/{handle}/{slug}", Public, 0, PagePerClient, Handler, Storefront, __path_product_page),
         route!(ProductQr, GET "/s/{handle}/{slug}/qr.svg", Public, 0, PagePerClient, Handler, Storefront, __path_product_qr),
         route!(Media, GET "/media/{seller}/{set}/{file}", Public, 0, None, Handler, Media, __path_media),
+        // Meta's deliveries: signed, checked on the raw bytes by the WhatsApp function; never
+        // rate-limited (Meta retries for days, and a 429 would only delay the buyer's message).
+        route!(WhatsappWebhookVerify, GET "/webhooks/whatsapp", WebhookSignature, 0, None, NoStore, Whatsapp, __path_whatsapp_verify),
+        route!(WhatsappWebhook, POST "/webhooks/whatsapp", WebhookSignature, crate::whatsapp::webhook::DELIVERY_BODY, None, NoStore, Whatsapp, __path_whatsapp_webhook),
         route!(Drain, POST "/internal/drain", Internal, 0, None, NoStore, Drain, __path_drain),
         route!(Migrate, POST "/internal/migrate", Internal, 0, None, NoStore, Drain, __path_migrate),
         // One outbox message handed to a stage component over local chaining (Spin): as large as
@@ -424,7 +443,7 @@ mod tests {
         assert_eq!(methods(), "GET, POST, DELETE, PUT, PATCH, OPTIONS");
         assert_eq!(
             prefixes(),
-            vec!["/healthz", "/robots.txt", "/api/", "/feeds/", "/go/", "/s/", "/media/", "/internal/"]
+            vec!["/healthz", "/robots.txt", "/api/", "/feeds/", "/go/", "/s/", "/media/", "/webhooks/", "/internal/"]
         );
     }
 }

@@ -63,6 +63,7 @@ pub fn component_of(service: linkhub_core::routes::Service) -> Option<&'static s
         Service::Products => Some("products"),
         Service::Storefront => Some("storefront"),
         Service::Media => Some("thumbnailer"),
+        Service::Whatsapp => Some("whatsapp"),
         Service::Gateway | Service::Drain | Service::Stage => None,
     }
 }

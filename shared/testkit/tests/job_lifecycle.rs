@@ -54,7 +54,7 @@ fn run(app: &TestApp, topic: Topic, body: &str, dead: bool) -> StageOutcome {
         (Topic::Tagging, true) => app.dead_letter_stage(Which::Tagging, body),
         (Topic::Thumbnail, false) => app.process_thumbnail(body),
         (Topic::Thumbnail, true) => app.dead_letter_thumbnail(body),
-        (Topic::Import, _) => panic!("the job lifecycle makes no imports"),
+        (Topic::Import | Topic::Whatsapp, _) => panic!("the job lifecycle makes no imports or deliveries"),
     }
 }
 

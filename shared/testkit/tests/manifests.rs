@@ -72,7 +72,12 @@ fn spin_routes_every_public_route_to_its_component() {
     let spin = manifest("spin.toml");
     for r in ROUTES.iter() {
         let want = match r.service {
-            Service::Gateway | Service::Ingest | Service::Products | Service::Storefront | Service::Media => "gateway",
+            Service::Gateway
+            | Service::Ingest
+            | Service::Products
+            | Service::Storefront
+            | Service::Media
+            | Service::Whatsapp => "gateway",
             Service::Drain => "drain",
             // Reached only over local chaining: public triggers must not send it to a stage.
             Service::Stage => continue,
@@ -85,7 +90,7 @@ fn spin_routes_every_public_route_to_its_component() {
 
 /// What each Spin component plays; its `[component.*.variables]` must be exactly those roles'
 /// variables (lower-case), and every one must be an application variable.
-const SPIN_ROLES: [(&str, &[Role]); 10] = [
+const SPIN_ROLES: [(&str, &[Role]); 11] = [
     ("gateway", &[Role::Gateway]),
     ("ingest", &[Role::Ingest]),
     ("products", &[]),
@@ -95,6 +100,7 @@ const SPIN_ROLES: [(&str, &[Role]); 10] = [
     ("auto-tagger", &[Role::Stage]),
     ("thumbnailer", &[Role::Stage]),
     ("drain", &[Role::Drain]),
+    ("whatsapp", &[Role::Whatsapp]),
     ("dashboard", &[]),
 ];
 

@@ -48,6 +48,10 @@ fn drain(app: &TestApp) -> DrainReport {
         (Topic::Thumbnail, true) => thumbnail::dead_letter(&app.sql, &app.sys, &app.cfg, body).await,
         (Topic::Import, false) => linkhub_core::imports::process(&imports, body).await,
         (Topic::Import, true) => linkhub_core::imports::dead_letter(&app.sql, &app.sys, body).await,
+        (Topic::Whatsapp, false) => {
+            linkhub_core::whatsapp::webhook::process(&app.sql, &app.blobs, &app.sys, &app.cfg, body).await
+        }
+        (Topic::Whatsapp, true) => linkhub_core::whatsapp::webhook::dead_letter(&app.sql, &app.sys, body).await,
     }))
     .unwrap()
 }

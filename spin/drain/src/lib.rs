@@ -27,6 +27,7 @@ fn component(topic: Topic) -> &'static str {
         Topic::Thumbnail => "thumbnailer",
         Topic::Tagging => "auto-tagger",
         Topic::Import => "products",
+        Topic::Whatsapp => "whatsapp",
     }
 }
 

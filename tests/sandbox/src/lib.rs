@@ -6,8 +6,12 @@
 //! `SANDBOX_FIXTURES_DIR`: `<video_id>.json` (the oEmbed body; an optional `x-sandbox` object makes
 //! it misbehave and is stripped), `<video_id>.jpg|png|webp` (the cover) and `shortlinks.json`.
 //!
+//! WhatsApp's Graph API: see [`graph`] (`/{version}/...`, `/_sandbox/graph/...`).
+//!
 //! `x-sandbox` keys: `oembed_status` + `oembed_failures` (answer that status N times, then
 //! normally), `delay_ms`, `cover` = `oversized` | `corrupt` | `html`.
+
+mod graph;
 
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -20,6 +24,7 @@ struct Sandbox {
     public_url: String,
     /// Requests seen per fixture, for "fail N times then succeed".
     counters: Mutex<HashMap<String, u64>>,
+    graph: graph::Graph,
 }
 
 type Reply = Response<std::io::Cursor<Vec<u8>>>;
@@ -110,10 +115,21 @@ impl Sandbox {
         *n
     }
 
-    fn handle(&self, method: &str, url: &str) -> Reply {
+    fn handle(&self, method: &str, url: &str, authorization: Option<&str>, body: &[u8]) -> Reply {
         let path = url.split('?').next().unwrap_or("");
         let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+        if let [version, rest @ ..] = segs.as_slice()
+            && graph::is_version(version)
+        {
+            let a = self.graph.handle(method, rest, authorization, body);
+            return json_reply(a.status, &a.body);
+        }
         match (method, segs.as_slice()) {
+            ("GET", ["_sandbox", "graph", "sent"]) => json_reply(200, &self.graph.sent()),
+            ("POST", ["_sandbox", "graph", "misbehave"]) => {
+                let a = self.graph.set_misbehave(body);
+                json_reply(a.status, &a.body)
+            }
             ("GET", ["oembed"]) => self.oembed(url),
             ("GET", ["cover", id]) => self.cover(id),
             ("GET", ["_contract", "redirect"]) => {
@@ -130,6 +146,7 @@ impl Sandbox {
             ("GET", ["_sandbox", "health"]) => json_reply(200, &json!({"status": "ok"})),
             ("POST", ["_sandbox", "reset"]) => {
                 self.counters.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+                self.graph.reset();
                 json_reply(200, &json!({"reset": true}))
             }
             ("GET", [host, rest @ ..]) if host.ends_with("tiktok.com") => self.short_link(host, rest),
@@ -233,6 +250,7 @@ pub fn start(addr: &str, fixtures: PathBuf, public_url: Option<String>) -> std::
         fixtures,
         public_url: public_url.unwrap_or_else(|| base_url.clone()),
         counters: Mutex::new(HashMap::new()),
+        graph: graph::Graph::default(),
     });
     std::thread::spawn(move || {
         for request in server.incoming_requests() {
@@ -243,10 +261,18 @@ pub fn start(addr: &str, fixtures: PathBuf, public_url: Option<String>) -> std::
     Ok(Running { base_url })
 }
 
-fn serve(sandbox: &Sandbox, request: Request) {
+fn serve(sandbox: &Sandbox, mut request: Request) {
     let method = request.method().as_str().to_owned();
     let url = request.url().to_owned();
-    let response = sandbox.handle(&method, &url);
+    let authorization =
+        request.headers().iter().find(|h| h.field.equiv("authorization")).map(|h| h.value.as_str().to_owned());
+    let mut body = Vec::new();
+    if let Err(e) =
+        std::io::Read::read_to_end(&mut std::io::Read::take(request.as_reader(), 4 * 1024 * 1024), &mut body)
+    {
+        eprintln!("sandbox: {method} {url}: reading the body: {e}");
+    }
+    let response = sandbox.handle(&method, &url, authorization.as_deref(), &body);
     if let Err(e) = request.respond(response) {
         eprintln!("sandbox: {method} {url}: {e}");
     }

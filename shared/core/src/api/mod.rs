@@ -7,6 +7,7 @@ pub mod media;
 pub mod openapi;
 pub mod pages;
 pub mod products;
+pub mod whatsapp;
 
 use crate::error::{ApiError, ApiResult};
 use http::StatusCode;

@@ -28,6 +28,11 @@ use crate::products::{PriceView, ProductView, SeoView, SourceView};
 use crate::storefront::StorefrontView;
 use crate::trends::{TrendsQuery, TrendsView};
 use crate::uploads::UploadView;
+use crate::whatsapp::connection::{ConnectionInput, ConnectionView};
+use crate::whatsapp::conversations::{
+    ContactView, ConversationDetail, ConversationPage, ConversationView, ListQuery as ConversationQuery, MessageView,
+    Window,
+};
 use http::StatusCode;
 use utoipa::OpenApi;
 
@@ -297,6 +302,50 @@ fn meta_feed_xml() {}
               (status = 429, description = "too many requests from this client", content_type = "text/html")))]
 fn click_to_chat() {}
 
+#[utoipa::path(get, path = "/webhooks/whatsapp", tag = "whatsapp",
+    params(("hub.mode" = String, Query, description = "`subscribe`"), ("hub.verify_token" = String, Query, description = "the hub's WHATSAPP_VERIFY_TOKEN"),
+           ("hub.challenge" = String, Query, description = "echoed exactly")),
+    responses((status = 200, description = "the challenge, as text/plain", content_type = "text/plain"),
+              (status = 400, body = ErrorBody), (status = 403, body = ErrorBody, description = "the verify token does not match")))]
+fn whatsapp_verify() {}
+
+#[utoipa::path(post, path = "/webhooks/whatsapp", tag = "whatsapp",
+    params(("X-Hub-Signature-256" = String, Header, description = "`sha256=` and the HMAC-SHA256 of the raw body under the app secret, in hex")),
+    request_body(content = Object, description = "Meta's delivery, up to 3 MB, kept as sent"),
+    responses((status = 200, description = "stored (body in the blob store, a reference on the queue); applied shortly after"),
+              (status = 401, body = ErrorBody, description = "signature missing, malformed or wrong: nothing is stored"),
+              (status = 413, body = ErrorBody), (status = 503, body = ErrorBody, description = "not stored; Meta delivers again")))]
+fn whatsapp_webhook() {}
+
+#[utoipa::path(put, path = "/api/v1/whatsapp/connection", tag = "whatsapp", security(("bearer" = [])),
+    request_body = ConnectionInput,
+    responses((status = 200, body = ConnectionView, description = "Graph accepted the token for the number; the token is sealed, shown masked"),
+              (status = 409, body = ErrorBody, description = "another seller has this number"),
+              (status = 422, body = ErrorBody, description = "invalid fields, or Graph refused the token or the number"),
+              (status = 502, body = ErrorBody, description = "Graph could not be reached"),
+              (status = 503, body = ErrorBody, description = "the hub has no DATA_ENCRYPTION_KEY")))]
+fn put_whatsapp_connection() {}
+
+#[utoipa::path(get, path = "/api/v1/whatsapp/connection", tag = "whatsapp", security(("bearer" = [])),
+    responses((status = 200, body = ConnectionView), (status = 404, body = ErrorBody, description = "no number connected")))]
+fn get_whatsapp_connection() {}
+
+#[utoipa::path(delete, path = "/api/v1/whatsapp/connection", tag = "whatsapp", security(("bearer" = [])),
+    responses((status = 204, description = "disconnected; its deliveries are dropped from now on, conversations stay"),
+              (status = 404, body = ErrorBody)))]
+fn delete_whatsapp_connection() {}
+
+#[utoipa::path(get, path = "/api/v1/inbox/conversations", tag = "inbox", security(("bearer" = [])),
+    params(ConversationQuery),
+    responses((status = 200, body = ConversationPage, description = "newest activity first"), (status = 400, body = ErrorBody)))]
+fn list_conversations() {}
+
+#[utoipa::path(get, path = "/api/v1/inbox/conversations/{id}", tag = "inbox", security(("bearer" = [])),
+    params(("id" = String, Path, description = "conversation id")),
+    responses((status = 200, body = ConversationDetail, description = "the conversation, its latest 200 messages oldest first with their statuses, and the window"),
+              (status = 404, body = ErrorBody)))]
+fn get_conversation() {}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Link Hub API", description = "TikTok links to sellable products at the edge."),
@@ -306,7 +355,8 @@ fn click_to_chat() {}
         StagesView, StageView, VideoView, CoverView, JobErrorView, Draft, ThumbnailView, FormatView, TrendsView,
         FieldError, JobProduct, ProductView, PriceView, SeoView, SourceView, ProductPage, BulkRequest, BulkResult, BulkSkipped,
         StorefrontView, PublicStore, ImportView, ImportRowView, UploadView, Overview, ProductAnalytics, Breakdown,
-        BreakdownRow, Counts, DayCounts, FunnelStep, ProductCounts
+        BreakdownRow, Counts, DayCounts, FunnelStep, ProductCounts, ConnectionInput, ConnectionView, ConversationPage,
+        ConversationView, ConversationDetail, ContactView, Window, MessageView
     )),
     modifiers(&BearerAuth)
 )]

@@ -3,11 +3,152 @@
 //! the delivery signature (`POST`, `X-Hub-Signature-256: sha256=<hex>`, HMAC-SHA256 of the raw
 //! body under the app secret, compared in constant time).
 
-use crate::error::ApiError;
+use crate::api::{REQUEST_ID_HEADER, Request, Response, header};
+use crate::config::Config;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::new_id;
+use crate::log::LogCtx;
+use crate::ports::{Blobs, Queue, Sql, Stmt, System, Topic};
+use crate::stages::StageOutcome;
 use hmac::{Hmac, Mac};
 use http::StatusCode;
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
+
+/// Largest delivery accepted (Meta's are far smaller; a batch of media messages with captions
+/// stays under this).
+pub const DELIVERY_BODY: usize = 3 * 1024 * 1024;
+
+/// Where delivery bodies wait for the consumer, by the id of their reference.
+pub const BLOB_PREFIX: &str = "whatsapp/deliveries/";
+
+/// What the queue carries for a delivery: a reference, since a body may be larger than a queue
+/// message (128 KB) or a D1 row (2 MB).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryRef {
+    pub v: u32,
+    pub key: String,
+    pub request_id: String,
+    pub received_at: i64,
+}
+
+/// The webhook's door: the handshake on GET; on POST the signature over the raw bytes, then the
+/// body made durable (blob store, then a queue reference) before the 200 Meta waits for. A
+/// store fault answers 503, so Meta delivers again later; nothing is acknowledged unstored.
+pub async fn receive(
+    blobs: &impl Blobs,
+    queue: &impl Queue,
+    sys: &impl System,
+    cfg: &Config,
+    req: &Request,
+) -> ApiResult<Response> {
+    if req.method() == http::Method::GET {
+        let challenge = handshake(req.uri().query().unwrap_or(""), cfg.whatsapp_verify_token.as_deref().unwrap_or(""))?;
+        return Ok(crate::api::bytes(StatusCode::OK, "text/plain; charset=utf-8", challenge.into_bytes()));
+    }
+    verify_signature(header(req, SIGNATURE_HEADER), req.body(), cfg.whatsapp_app_secret.as_deref().unwrap_or(""))?;
+    let id = new_id(sys, "whd")?;
+    let key = format!("{BLOB_PREFIX}{id}");
+    blobs.put(&key, req.body(), "application/json").await?;
+    let reference = DeliveryRef {
+        v: 1,
+        key: key.clone(),
+        request_id: header(req, REQUEST_ID_HEADER).unwrap_or("").to_owned(),
+        received_at: sys.now_ms(),
+    };
+    if let Err(e) = queue.send(Topic::Whatsapp, &serde_json::to_string(&reference)?).await {
+        // Unreferenced, the body would never be read: take it back and let Meta retry.
+        let _ = blobs.delete(&key).await;
+        return Err(e.into());
+    }
+    Ok(crate::api::json(StatusCode::OK, &serde_json::json!({ "received": id })))
+}
+
+/// The consumer: applies the delivery a reference points to, then deletes its body. A body
+/// already gone was applied by an earlier run (the queue delivers at least once). A store fault
+/// is retried; a body that is not JSON is kept and recorded for an operator.
+pub async fn process(sql: &impl Sql, blobs: &impl Blobs, sys: &impl System, cfg: &Config, body: &str) -> StageOutcome {
+    let log = LogCtx::new("whatsapp");
+    let Ok(reference) = serde_json::from_str::<DeliveryRef>(body) else {
+        log.error(sys, "unparseable delivery reference dropped", body);
+        return StageOutcome::Discarded;
+    };
+    let log = log.with("request_id", reference.request_id.as_str()).with("delivery", reference.key.as_str());
+    let blob = match blobs.get(&reference.key).await {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            log.info(sys, "delivery already applied");
+            return StageOutcome::Done;
+        }
+        Err(e) => {
+            log.warn(sys, "blob store unavailable; retry", &e.to_string());
+            return StageOutcome::RetryAfter(cfg.retry_base_delay_seconds.max(1));
+        }
+    };
+    match super::inbox::apply(sql, sys, &log, &blob.bytes).await {
+        Ok(applied) => {
+            log.clone()
+                .with("messages", applied.messages)
+                .with("duplicates", applied.duplicates)
+                .with("statuses", applied.statuses)
+                .with("dropped", applied.dropped)
+                .info(sys, "delivery applied");
+            if let Err(e) = blobs.delete(&reference.key).await {
+                // Applied: a later run finds it again and stores nothing twice.
+                log.warn(sys, "applied delivery's body not deleted", &e.to_string());
+            }
+            StageOutcome::Done
+        }
+        Err(super::inbox::ApplyError::Unreadable(why)) => {
+            log.error(sys, "delivery is not JSON; kept for an operator", &why);
+            match record_failure(sql, sys, &reference.key, &format!("unreadable: {why}")).await {
+                Ok(()) => StageOutcome::Failed { code: "delivery_unreadable".to_owned() },
+                Err(_) => StageOutcome::RetryAfter(cfg.retry_base_delay_seconds.max(1)),
+            }
+        }
+        Err(super::inbox::ApplyError::Store(e)) => {
+            log.warn(sys, "transient failure applying a delivery; retry", &e.to_string());
+            StageOutcome::RetryAfter(cfg.retry_base_delay_seconds.max(1))
+        }
+    }
+}
+
+/// A reference whose retries ran out: its body stays in the blob store and the failure is
+/// recorded (`wa_failed_deliveries`), so an operator can replay it.
+pub async fn dead_letter(sql: &impl Sql, sys: &impl System, body: &str) -> StageOutcome {
+    let log = LogCtx::new("whatsapp");
+    let Ok(reference) = serde_json::from_str::<DeliveryRef>(body) else {
+        log.error(sys, "unparseable dead-lettered delivery reference dropped", body);
+        return StageOutcome::Discarded;
+    };
+    match record_failure(sql, sys, &reference.key, crate::stages::RETRIES_EXHAUSTED).await {
+        Ok(()) => {
+            log.with("delivery", reference.key.as_str()).error(sys, "delivery dead-lettered; body kept", "");
+            StageOutcome::Failed { code: crate::stages::RETRIES_EXHAUSTED.to_owned() }
+        }
+        Err(e) => {
+            log.warn(sys, "could not record a dead-lettered delivery; retry", &e.to_string());
+            StageOutcome::RetryAfter(30)
+        }
+    }
+}
+
+async fn record_failure(
+    sql: &impl Sql,
+    sys: &impl System,
+    key: &str,
+    reason: &str,
+) -> Result<(), crate::ports::PortError> {
+    sql.execute(
+        Stmt::new("INSERT OR IGNORE INTO wa_failed_deliveries (blob_key, reason, failed_at) VALUES (?, ?, ?)")
+            .bind(key)
+            .bind(reason)
+            .bind(sys.now_ms()),
+    )
+    .await
+    .map(|_| ())
+}
 
 /// The header Meta signs deliveries with.
 pub const SIGNATURE_HEADER: &str = "x-hub-signature-256";
@@ -66,6 +207,18 @@ pub fn verify_signature(header: Option<&str>, body: &[u8], app_secret: &str) -> 
     mac.verify_slice(&digest).map_err(|_| unauthorized("signature_mismatch", "the signature does not match the body"))
 }
 
+/// The `X-Hub-Signature-256` value Meta would send for `body`: what `linkhub buyer` and the
+/// tests sign their deliveries with.
+pub fn sign(body: &[u8], app_secret: &str) -> String {
+    let mut mac = match Hmac::<Sha256>::new_from_slice(app_secret.as_bytes()) {
+        Ok(m) => m,
+        // HMAC takes keys of any length.
+        Err(_) => return String::new(),
+    };
+    mac.update(body);
+    format!("sha256={}", crate::ids::hex(&mac.finalize().into_bytes()))
+}
+
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
     if !hex.len().is_multiple_of(2) {
         return None;
@@ -77,13 +230,6 @@ fn decode_hex(hex: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sign(body: &[u8], secret: &str) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap_or_else(|_| unreachable!());
-        mac.update(body);
-        let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
-        format!("sha256={hex}")
-    }
 
     #[test]
     fn the_handshake_echoes_the_challenge_exactly() {

@@ -8,6 +8,7 @@ use linkhub_core::api::ingest::{self, IngestDeps};
 use linkhub_core::api::media;
 use linkhub_core::api::pages::{self, PagesDeps};
 use linkhub_core::api::products::{self, ProductsDeps};
+use linkhub_core::api::whatsapp;
 use linkhub_core::config::Config;
 use linkhub_core::outbox::Outbox;
 use linkhub_core::ports::Topic;
@@ -51,6 +52,8 @@ impl Reply {
 }
 
 pub const T0: i64 = 1_790_000_000_000;
+/// The app secret TestApp's WhatsApp webhook checks signatures with.
+pub const WHATSAPP_APP_SECRET: &str = "test-app-secret";
 
 impl TestApp {
     pub fn new() -> Self {
@@ -66,9 +69,14 @@ impl TestApp {
             ("OUTBOUND_ALLOWED_ORIGINS".into(), base),
             ("RETRY_BASE_DELAY_SECONDS".into(), "2".into()),
             ("RETRY_MAX_DELAY_SECONDS".into(), "30".into()),
+            ("WHATSAPP_APP_SECRET".into(), WHATSAPP_APP_SECRET.into()),
+            ("WHATSAPP_VERIFY_TOKEN".into(), "verify-me".into()),
+            ("DATA_ENCRYPTION_KEY".into(), "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into()),
+            ("WHATSAPP_GRAPH_URL".into(), sandbox().to_owned()),
         ];
+        // Later entries win: a test's own settings override these.
         vars.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-        let cfg = Config::load_all(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())).unwrap();
+        let cfg = Config::load_all(|name| vars.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone())).unwrap();
         Self {
             sql: SqliteSql::in_memory().unwrap(),
             kv: MemoryKv::default(),
@@ -145,11 +153,41 @@ impl TestApp {
                 let deps = IngestDeps { sql: &self.sql, blobs: &self.blobs, queue: &self.queue, sys: &self.sys };
                 block_on(ingest::handle(&deps, r))
             }
+            Action::Forward(Service::Whatsapp, r) if self.outbox => {
+                let queue = Outbox { sql: &self.sql, sys: &self.sys };
+                block_on(whatsapp::handle(&self.whatsapp_deps(&queue), r))
+            }
+            Action::Forward(Service::Whatsapp, r) => block_on(whatsapp::handle(&self.whatsapp_deps(&self.queue), r)),
             Action::Forward(other, _) => panic!("the gateway forwarded to {other:?}, which serves no public route"),
         };
         let resp = gateway::finish(&self.sys, &self.cfg, &ctx, resp);
         let (parts, body) = resp.into_parts();
         Reply { status: parts.status.as_u16(), headers: parts.headers, body }
+    }
+
+    pub fn whatsapp_deps<'a, Q>(
+        &'a self,
+        queue: &'a Q,
+    ) -> whatsapp::WhatsappDeps<'a, SqliteSql, MemoryBlobs, Q, UreqHttp, TestSystem> {
+        whatsapp::WhatsappDeps {
+            sql: &self.sql,
+            blobs: &self.blobs,
+            queue,
+            http: &self.http,
+            sys: &self.sys,
+            cfg: &self.cfg,
+        }
+    }
+
+    /// Runs the WhatsApp consumer over every queued delivery reference.
+    pub fn step_whatsapp(&self) -> Vec<StageOutcome> {
+        let messages = self.queue.take(Topic::Whatsapp);
+        messages
+            .iter()
+            .map(|body| {
+                block_on(linkhub_core::whatsapp::webhook::process(&self.sql, &self.blobs, &self.sys, &self.cfg, body))
+            })
+            .collect()
     }
 
     pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {

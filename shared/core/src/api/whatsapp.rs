@@ -1,0 +1,70 @@
+//! The WhatsApp function's routes: Meta's webhook (the handshake and signed deliveries), the
+//! seller's connection, and the inbox's read side. Deliveries are applied by the same function's
+//! queue consumer (`crate::whatsapp::webhook::process`).
+
+use super::{Request, Response, json, parse_json};
+use crate::config::Config;
+use crate::error::ApiResult;
+use crate::log::LogCtx;
+use crate::ports::{Blobs, Http, Queue, Sql, System};
+use crate::routes::{RouteId, Service};
+use crate::whatsapp::{connection, conversations, webhook};
+use http::StatusCode;
+
+pub struct WhatsappDeps<'a, S, B, Q, H, Y> {
+    pub sql: &'a S,
+    /// Delivery bodies, until the consumer has applied them.
+    pub blobs: &'a B,
+    /// References to delivery bodies (`Topic::Whatsapp`).
+    pub queue: &'a Q,
+    /// Graph, for the connection check.
+    pub http: &'a H,
+    pub sys: &'a Y,
+    pub cfg: &'a Config,
+}
+
+pub async fn handle<S: Sql, B: Blobs, Q: Queue, H: Http, Y: System>(
+    d: &WhatsappDeps<'_, S, B, Q, H, Y>,
+    req: Request,
+) -> Response {
+    let result = dispatch(d, &req).await;
+    if let Err(e) = &result
+        && matches!(e.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+        && req.uri().path().starts_with("/webhooks/")
+    {
+        // A refused delivery or handshake is worth an operator's look: a wrong app secret or
+        // verify token loses every buyer's message.
+        LogCtx::new("whatsapp").with("code", e.code).warn(d.sys, "webhook request refused", &e.message);
+    }
+    super::answer("whatsapp", d.sys, &req, result)
+}
+
+async fn dispatch<S: Sql, B: Blobs, Q: Queue, H: Http, Y: System>(
+    d: &WhatsappDeps<'_, S, B, Q, H, Y>,
+    req: &Request,
+) -> ApiResult<Response> {
+    let m = super::matched(req, Service::Whatsapp)?;
+    Ok(match m.id() {
+        RouteId::WhatsappWebhookVerify | RouteId::WhatsappWebhook => {
+            webhook::receive(d.blobs, d.queue, d.sys, d.cfg, req).await?
+        }
+        RouteId::PutWhatsappConnection => {
+            let seller = super::seller(req)?;
+            let view = connection::put(d.sql, d.http, d.sys, d.cfg, &seller, parse_json(req)?).await?;
+            json(StatusCode::OK, &view)
+        }
+        RouteId::GetWhatsappConnection => json(StatusCode::OK, &connection::get(d.sql, &super::seller(req)?).await?),
+        RouteId::DeleteWhatsappConnection => {
+            connection::delete(d.sql, &super::seller(req)?).await?;
+            super::empty(StatusCode::NO_CONTENT)
+        }
+        RouteId::ListConversations => {
+            let page = conversations::list(d.sql, d.sys, &super::seller(req)?, super::query(req)?).await?;
+            json(StatusCode::OK, &page)
+        }
+        RouteId::GetConversation => {
+            json(StatusCode::OK, &conversations::get(d.sql, d.sys, &super::seller(req)?, m.param("id")).await?)
+        }
+        _ => return Err(super::route_not_found()),
+    })
+}

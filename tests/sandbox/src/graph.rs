@@ -1,0 +1,165 @@
+//! The WhatsApp Cloud API (Graph) stand-in: the phone-number lookup a connection check makes,
+//! `messages` (recorded, answered in Meta's shape), `message_templates`, and misbehaviour by
+//! configuration.
+//!
+//! - `GET /{version}/{phone_number_id}`: the number. A bearer token must be sent; one that
+//!   contains `expired` is refused as Graph refuses a dead token (401, code 190); an id starting
+//!   `404` does not exist (400, code 100).
+//! - `POST /{version}/{phone_number_id}/messages`: recorded; answers `contacts` + `messages[].id`.
+//! - `POST|GET /{version}/{waba_id}/message_templates`: created as `PENDING`; listed.
+//! - `GET /_sandbox/graph/sent`: what `messages` received, newest last.
+//! - `POST /_sandbox/graph/misbehave` `{"code": 131047 | 130429 | 500, "times": n}`: the next n
+//!   `messages` calls fail that way (131047 outside the window, 130429 rate limited, 5xx).
+
+use serde_json::{Value, json};
+use std::sync::Mutex;
+
+#[derive(Default)]
+pub struct Graph {
+    sent: Mutex<Vec<Value>>,
+    templates: Mutex<Vec<Value>>,
+    misbehave: Mutex<Option<(i64, u64)>>,
+    counter: Mutex<u64>,
+}
+
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+}
+
+fn error(status: u16, code: i64, message: &str, kind: &str) -> Answer {
+    Answer {
+        status,
+        body: json!({"error": {"message": message, "type": kind, "code": code, "fbtrace_id": "AsandboxTrace"}}),
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A Graph version segment: `v23.0`.
+pub fn is_version(seg: &str) -> bool {
+    seg.len() > 1 && seg.starts_with('v') && seg[1..].chars().all(|c| c.is_ascii_digit() || c == '.')
+}
+
+impl Graph {
+    pub fn sent(&self) -> Value {
+        Value::Array(lock(&self.sent).clone())
+    }
+
+    pub fn reset(&self) {
+        lock(&self.sent).clear();
+        lock(&self.templates).clear();
+        *lock(&self.misbehave) = None;
+    }
+
+    pub fn set_misbehave(&self, body: &[u8]) -> Answer {
+        let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        let (Some(code), times) = (v["code"].as_i64(), v["times"].as_u64().unwrap_or(1)) else {
+            return error(400, 100, "code is required", "SandboxException");
+        };
+        *lock(&self.misbehave) = Some((code, times));
+        Answer { status: 200, body: json!({"code": code, "times": times}) }
+    }
+
+    fn next_id(&self) -> u64 {
+        let mut n = lock(&self.counter);
+        *n += 1;
+        *n
+    }
+
+    /// `rest` is the path after the version segment.
+    pub fn handle(&self, method: &str, rest: &[&str], authorization: Option<&str>, body: &[u8]) -> Answer {
+        let token = authorization.and_then(|a| a.strip_prefix("Bearer ")).unwrap_or("").trim();
+        if token.is_empty() {
+            return error(
+                400,
+                2500,
+                "An active access token must be used to query information about the current user.",
+                "OAuthException",
+            );
+        }
+        if token.contains("expired") {
+            return error(401, 190, "Error validating access token: Session has expired.", "OAuthException");
+        }
+        match (method, rest) {
+            ("GET", [id]) => {
+                if id.starts_with("404") || !id.chars().all(|c| c.is_ascii_digit()) {
+                    return error(
+                        400,
+                        100,
+                        &format!(
+                            "Unsupported get request. Object with ID '{id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation."
+                        ),
+                        "GraphMethodException",
+                    );
+                }
+                let tail = &id[id.len().saturating_sub(4)..];
+                Answer {
+                    status: 200,
+                    body: json!({
+                        "verified_name": "Sandbox Shop",
+                        "display_phone_number": format!("+1 555-010-{tail:0>4}"),
+                        "id": id,
+                        "quality_rating": "GREEN",
+                    }),
+                }
+            }
+            ("POST", [phone, "messages"]) => self.message(phone, body),
+            ("POST", [waba, "message_templates"]) => {
+                let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+                if v["name"].as_str().is_none_or(str::is_empty) {
+                    return error(400, 100, "Invalid parameter", "OAuthException");
+                }
+                let id = format!("{}", 1_000_000_000_000 + self.next_id());
+                lock(&self.templates).push(json!({"waba": waba, "id": id, "status": "PENDING", "template": v}));
+                Answer { status: 200, body: json!({"id": id, "status": "PENDING", "category": v["category"]}) }
+            }
+            ("GET", [waba, "message_templates"]) => {
+                let data: Vec<Value> = lock(&self.templates)
+                    .iter()
+                    .filter(|t| t["waba"] == *waba)
+                    .map(|t| {
+                        let mut out = t["template"].clone();
+                        out["id"] = t["id"].clone();
+                        out["status"] = t["status"].clone();
+                        out
+                    })
+                    .collect();
+                Answer { status: 200, body: json!({"data": data, "paging": {"cursors": {"before": "", "after": ""}}}) }
+            }
+            _ => error(400, 100, "Unknown path components", "OAuthException"),
+        }
+    }
+
+    fn message(&self, phone: &str, body: &[u8]) -> Answer {
+        let Ok(v) = serde_json::from_slice::<Value>(body) else {
+            return error(400, 100, "(#100) Invalid parameter", "OAuthException");
+        };
+        if v["messaging_product"] != "whatsapp" {
+            return error(400, 100, "(#100) The parameter messaging_product is required.", "OAuthException");
+        }
+        {
+            let mut m = lock(&self.misbehave);
+            if let Some((code, times)) = *m {
+                *m = if times > 1 { Some((code, times - 1)) } else { None };
+                return match code {
+                    131_047 => error(400, 131_047, "(#131047) Re-engagement message", "OAuthException"),
+                    130_429 => error(400, 130_429, "(#130429) Rate limit hit", "OAuthException"),
+                    status => {
+                        let status = u16::try_from(status).unwrap_or(500);
+                        error(status, 1, "An unknown error occurred", "OAuthException")
+                    }
+                };
+            }
+        }
+        let wamid = format!("wamid.sandbox{:016}", self.next_id());
+        let to = v["to"].as_str().unwrap_or("").to_owned();
+        lock(&self.sent).push(json!({"phone_number_id": phone, "wamid": wamid, "request": v}));
+        Answer {
+            status: 200,
+            body: json!({"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}], "messages": [{"id": wamid}]}),
+        }
+    }
+}

@@ -21,7 +21,7 @@ WASI_CRATES := -p linkhub-core -p linkhub-analysis -p linkhub-imaging -p linkhub
 	-p linkhub-contract-spin
 
 .PHONY: dev spin-up test setup build build-dev build-all fmt lint lint-native lint-wasm unit eval e2e budgets sizes bench \
-	bench-catalog bench-storefront bench-thumbnails clean-state
+	bench-catalog bench-storefront bench-thumbnails bench-webhook clean-state
 
 # Clippy as the compiler of our own native crates (cargo's RUSTC_WORKSPACE_WRAPPER; dependencies
 # still go through plain rustc): `make test`'s native builds lint what they compile, so no crate is
@@ -38,7 +38,7 @@ dev: setup build-dev
 	bash scripts/dev.sh
 
 build-dev:
-	$(LINTED) cargo build -p linkhub-sandbox
+	$(LINTED) cargo build -p linkhub-sandbox -p linkhub-cli
 	WORKER_PROFILE=wasm-dev bash scripts/build-workers.sh
 
 # The Spin build in the test host (no Spin install needed); `spin build && spin up` with Spin 4.
@@ -124,6 +124,12 @@ bench-storefront: setup
 	$(LINTED) cargo build $(NATIVE) --all-targets -q
 	bash scripts/build-workers.sh
 	bash scripts/bench-storefront.sh
+
+# The WhatsApp webhook's acknowledgement latency at 200 deliveries/s on local workerd.
+bench-webhook: setup
+	$(LINTED) cargo build $(NATIVE) --all-targets -q
+	bash scripts/build-workers.sh
+	bash scripts/bench-webhook.sh
 
 bench-thumbnails: setup
 	bash scripts/bench-thumbnails.sh

@@ -14,7 +14,8 @@ cat <<MSG
 
   Link Hub is up:     http://127.0.0.1:$HUB_PORT
   API description:    http://127.0.0.1:$HUB_PORT/api/v1/openapi.json
-  Sandbox (TikTok):   http://127.0.0.1:$SANDBOX_PORT   fixtures: tests/fixtures/tiktok
+  Sandbox (TikTok, WhatsApp Graph): http://127.0.0.1:$SANDBOX_PORT   fixtures: tests/fixtures/tiktok
+  WhatsApp webhook:   http://127.0.0.1:$HUB_PORT/webhooks/whatsapp   secrets: functions/whatsapp/.dev.vars
   Demo login:         $DEMO_EMAIL / $DEMO_PASSWORD
 
   Try it:
@@ -22,6 +23,9 @@ cat <<MSG
       -d '{"email":"$DEMO_EMAIL","password":"$DEMO_PASSWORD"}' | sed 's/.*"token":"\\([^"]*\\)".*/\\1/')
     curl -s -X POST http://127.0.0.1:$HUB_PORT/api/v1/ingestion/tiktok-link -H "authorization: Bearer \$TOKEN" \\
       -H 'content-type: application/json' -d '{"url":"https://vm.tiktok.com/ZMabc1234/"}'
+
+  A buyer on WhatsApp (after connecting a number, see the README's "WhatsApp"):
+    target/debug/linkhub buyer --phone-number-id 106540352242922 --text "Is the Ankara dress in M?"
 
   Logs: target/wrangler.log, target/sandbox.log. Ctrl-C stops everything.
 MSG

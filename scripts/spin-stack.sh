@@ -20,6 +20,12 @@ start_spin_stack() {
   export SPIN_VARIABLE_SANDBOX_ORIGIN="$sandbox" SPIN_VARIABLE_TIKTOK_OEMBED_URL="$sandbox/oembed"
   export SPIN_VARIABLE_TIKTOK_WEB_BASE="$sandbox" SPIN_VARIABLE_OUTBOUND_ALLOWED_ORIGINS="$sandbox"
   export SPIN_VARIABLE_RETRY_BASE_DELAY_SECONDS=1 SPIN_VARIABLE_RETRY_MAX_DELAY_SECONDS=2
+  # WhatsApp: the secrets from the environment when set (the e2e run sets them), else made up
+  # for this run; Graph is the sandbox's.
+  export SPIN_VARIABLE_WHATSAPP_APP_SECRET="${WHATSAPP_APP_SECRET:-app-$secret}"
+  export SPIN_VARIABLE_WHATSAPP_VERIFY_TOKEN="${WHATSAPP_VERIFY_TOKEN:-verify-$secret}"
+  export SPIN_VARIABLE_DATA_ENCRYPTION_KEY="${DATA_ENCRYPTION_KEY:-dev1:$(head -c 32 /dev/urandom | base64 | tr -d '\n')}"
+  export SPIN_VARIABLE_WHATSAPP_GRAPH_URL="$sandbox"
   spin_log "starting sandbox on 127.0.0.1:$SPIN_SANDBOX_PORT"
   SANDBOX_ADDR="127.0.0.1:$SPIN_SANDBOX_PORT" "$ROOT/target/debug/linkhub-sandbox" >"$ROOT/target/spin-sandbox.log" 2>&1 &
   SPIN_PIDS+=($!)

@@ -32,6 +32,7 @@ write_dev_vars() {
   printf 'JWT_SECRET=%s\n%s' "$secret" "$EXTRA_GATEWAY_VARS" > "$ROOT/.dev.vars"
   local sandbox="http://127.0.0.1:$SANDBOX_PORT"
   if [ -n "${E2E_EDGE:-}" ]; then printf 'OUTBOUND_ALLOWED_ORIGINS=%s,http://127.0.0.1:9\n' "$sandbox" > "$ROOT/tests/contract-worker/.dev.vars"; fi
+  write_whatsapp_vars "$sandbox"
   cat > "$ROOT/functions/ingest/.dev.vars" <<VARS
 TIKTOK_OEMBED_URL=$sandbox/oembed
 TIKTOK_WEB_BASE=$sandbox
@@ -39,6 +40,32 @@ OUTBOUND_ALLOWED_ORIGINS=$sandbox
 RETRY_BASE_DELAY_SECONDS=1
 RETRY_MAX_DELAY_SECONDS=2
 VARS
+}
+
+# The WhatsApp function's secrets: each from the environment when set, else kept from its
+# .dev.vars, else made up once (and kept there); where each came from is printed.
+write_whatsapp_vars() {
+  local sandbox=$1 file="$ROOT/functions/whatsapp/.dev.vars" name value from key
+  local -a lines=()
+  for name in WHATSAPP_APP_SECRET WHATSAPP_VERIFY_TOKEN DATA_ENCRYPTION_KEY; do
+    value=${!name:-}; from="the environment"
+    if [ -z "$value" ] && [ -f "$file" ] && grep -q "^$name=" "$file"; then
+      value=$(grep "^$name=" "$file" | cut -d= -f2-); from="$file"
+    fi
+    if [ -z "$value" ]; then
+      key=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
+      case $name in
+        DATA_ENCRYPTION_KEY) value="dev1:$key" ;;
+        *) value=$(printf '%s' "$key" | tr -d '/+=') ;;
+      esac
+      from="made up for this machine, kept in $file"
+    fi
+    lines+=("$name=$value")
+    stack_log "$name: from $from"
+  done
+  { printf '%s\n' "${lines[@]}"
+    printf 'WHATSAPP_GRAPH_URL=%s\nOUTBOUND_ALLOWED_ORIGINS=%s\nRETRY_BASE_DELAY_SECONDS=1\nRETRY_MAX_DELAY_SECONDS=2\n' "$sandbox" "$sandbox"
+  } > "$file"
 }
 
 start_stack() {

@@ -1,6 +1,7 @@
 //! `linkhub`: command-line tools over the Link Hub core.
 
 mod analyze;
+mod buyer;
 mod import;
 mod thumbnail;
 
@@ -66,6 +67,44 @@ enum Command {
         /// ISO 4217 code of the price (USD, NGN, KES...).
         #[arg(long, requires = "price")]
         currency: Option<String>,
+    },
+    /// Play a WhatsApp buyer against a local hub: send Meta-shaped, signed webhook deliveries (a
+    /// text, a button tap, an order, a status) and print the hub's replies (from the sandbox).
+    Buyer {
+        /// The hub's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:8787")]
+        hub: String,
+        /// The sandbox's base URL, where the hub's Graph calls are recorded.
+        #[arg(long, default_value = "http://127.0.0.1:8790")]
+        sandbox: String,
+        /// Meta's app secret as the hub has it (default: WHATSAPP_APP_SECRET, else
+        /// functions/whatsapp/.dev.vars, which `make dev` writes).
+        #[arg(long, env = "WHATSAPP_APP_SECRET", hide_env_values = true)]
+        app_secret: Option<String>,
+        /// The seller's connected phone_number_id.
+        #[arg(long)]
+        phone_number_id: String,
+        /// The buyer's WhatsApp number.
+        #[arg(long, default_value = "2348030000001")]
+        from: String,
+        /// The buyer's profile name.
+        #[arg(long, default_value = "Amara Buyer")]
+        name: String,
+        /// Text messages to send.
+        #[arg(long)]
+        text: Vec<String>,
+        /// Reply-button taps to send (the button's title).
+        #[arg(long)]
+        button: Vec<String>,
+        /// An order's items, each `retailer_id:quantity:price:currency`.
+        #[arg(long)]
+        order: Vec<String>,
+        /// Statuses of messages the hub sent, each `wamid:status` (sent, delivered, read, failed).
+        #[arg(long)]
+        status: Vec<String>,
+        /// Seconds to wait for the hub's replies.
+        #[arg(long, default_value_t = 5)]
+        wait: u64,
     },
     /// Analyse captions: JSONL {"id","caption"} in, one JSONL analysis per line out
     /// (language, prices, ctas, sentiment, category, hashtags, products, plus tags, seo, codes, phones).
@@ -135,6 +174,25 @@ fn main() -> ExitCode {
                     Err(())
                 }
             }
+        }
+        Command::Buyer { hub, sandbox, app_secret, phone_number_id, from, name, text, button, order, status, wait } => {
+            let run = buyer::app_secret(app_secret).and_then(|app_secret| {
+                let args = buyer::Args {
+                    hub,
+                    sandbox,
+                    app_secret,
+                    phone_number_id,
+                    from,
+                    name,
+                    text,
+                    button,
+                    order,
+                    status,
+                    wait,
+                };
+                buyer::run(&args)
+            });
+            run.map_err(|e| eprintln!("linkhub buyer: {e}"))
         }
         Command::Openapi => {
             let doc = serde_json::to_string_pretty(&linkhub_core::api::openapi::document()).unwrap_or_default();

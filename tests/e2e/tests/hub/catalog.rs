@@ -2,7 +2,7 @@
 //! accent-free word, edited with If-Match, published, archived and exported; public reads come
 //! through the two-level cache and follow the seller's writes.
 
-use crate::support::{Hub, unique};
+use crate::support::{Hub, cli, unique};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -106,12 +106,6 @@ fn public_reads_come_through_the_cache_and_follow_the_sellers_writes() {
 }
 
 /// The `linkhub` binary `make test` built beside these tests.
-fn cli() -> std::process::Command {
-    let bin = std::env::var("LINKHUB_BIN")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/debug/linkhub").to_owned());
-    std::process::Command::new(bin)
-}
-
 #[test]
 fn a_csv_import_through_the_cli_reports_every_row_and_a_second_run_skips_them() {
     let hub = Hub::from_env();

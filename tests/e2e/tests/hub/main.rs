@@ -9,3 +9,4 @@ mod platform;
 mod stages;
 mod storefront;
 mod support;
+mod whatsapp;

@@ -157,3 +157,10 @@ pub fn assert_metadata_done(job: &Value) {
     assert_eq!(job["stages"]["metadata"]["state"], "done", "{job:#}");
     assert!(job["status"] == "metadata_ready" || job["status"] == "ready", "{job:#}");
 }
+
+/// The `linkhub` command as built by `make test`.
+pub fn cli() -> std::process::Command {
+    let bin = std::env::var("LINKHUB_BIN")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/debug/linkhub").to_owned());
+    std::process::Command::new(bin)
+}

@@ -3,7 +3,7 @@
 # D1/R2/Queues): target/debug/bench-webhook sends signed deliveries at RATE/s for SECONDS through
 # the gateway to the whatsapp Worker and prints p50/p90/p99 (target: p99 under 50 ms at 200/s),
 # then checks every acknowledged delivery reached the inbox. Its own ports and state directory.
-# Usage: scripts/bench-webhook.sh [RATE] [SECONDS]   (make bench-webhook)
+# Usage: scripts/bench-webhook.sh [RATE] [SECONDS] [unconnected]   (make bench-webhook)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HUB_PORT=8827 SANDBOX_PORT=8829 INSPECTOR_PORT=9269 STATE_DIR=.wrangler/webhook-bench-state
@@ -18,4 +18,4 @@ source scripts/stack.sh
 rm -rf "$STATE_DIR"
 trap 'stop_stack' EXIT
 start_stack
-"$bench" "http://127.0.0.1:$HUB_PORT" "$WHATSAPP_APP_SECRET" "${1:-200}" "${2:-20}"
+"$bench" "http://127.0.0.1:$HUB_PORT" "$WHATSAPP_APP_SECRET" "${1:-200}" "${2:-20}" ${3:-}

@@ -4,7 +4,8 @@
 //! 200) for SECONDS (default 20), each from its own scheduled instant: latency is counted from
 //! when a request was due, not when a free thread got to it, so a stalled hub cannot hide its
 //! queueing (no coordinated omission). Prints the acknowledgement percentiles, then waits until
-//! every delivery is in the seller's inbox (nothing lost) and prints how long that took.
+//! every delivery is in the seller's inbox (nothing lost) and prints how long that took. A fifth
+//! argument `unconnected` sends to a number no seller has: the door alone.
 
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -49,11 +50,14 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(hub), Some(secret)) = (args.get(1), args.get(2)) else {
-        eprintln!("usage: bench-webhook HUB_URL APP_SECRET [RATE] [SECONDS]");
+        eprintln!("usage: bench-webhook HUB_URL APP_SECRET [RATE] [SECONDS] [unconnected]");
         std::process::exit(2);
     };
     let rate: u64 = args.get(3).and_then(|v| v.parse().ok()).unwrap_or(200);
     let seconds: u64 = args.get(4).and_then(|v| v.parse().ok()).unwrap_or(20);
+    // `unconnected`: deliveries for a number no seller has (the door alone; the consumer only
+    // looks the number up and drops the change).
+    let unconnected = args.get(5).is_some_and(|m| m == "unconnected");
     let hub = hub.trim_end_matches('/').to_owned();
     let agent = new_agent();
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
@@ -81,6 +85,7 @@ fn main() {
         eprintln!("connecting the number failed ({status}): {conn}");
         std::process::exit(1);
     }
+    let phone = if unconnected { format!("8{phone}") } else { phone };
     let total = rate * seconds;
     let interval = Duration::from_secs_f64(1.0 / rate as f64);
     let latencies = Arc::new(Mutex::new(Vec::with_capacity(usize::try_from(total).unwrap_or(0))));
@@ -151,6 +156,9 @@ fn main() {
     );
     if !failures.is_empty() {
         eprintln!("first failures: {:?}", &failures[..failures.len().min(5)]);
+    }
+    if unconnected {
+        return;
     }
     // Nothing lost: every acknowledged delivery ends in the inbox (50 conversations; unread counts).
     let applied_from = Instant::now();

@@ -545,3 +545,48 @@ fn the_inbox_lists_filters_pages_and_tracks_the_window() {
     let later = app.get(&format!("/api/v1/inbox/conversations/{id}"), Some(&token)).json();
     assert_eq!(later["window"]["open"], false, "24 hours after the buyer's last message");
 }
+
+#[test]
+fn templates_are_checked_created_on_graph_reviewed_by_webhook_and_deleted() {
+    let app = TestApp::new();
+    let token = app.signup("template.shop");
+    let template = json!({"name": "order_update", "language": "en_US", "category": "UTILITY", "components": [
+        {"type": "HEADER", "format": "IMAGE", "example": {"header_handle": ["4::aW1hZ2U="]}},
+        {"type": "BODY", "text": "Hi {{1}}, order {{2}} ships today", "example": {"body_text": [["Amara", "A-1042"]]}},
+        {"type": "BUTTONS", "buttons": [{"type": "URL", "text": "Track it", "url": "https://shop.example/t/{{1}}",
+                                         "example": ["https://shop.example/t/A-1042"]}]}
+    ]});
+    assert_eq!(app.post("/api/v1/whatsapp/templates", Some(&token), &template).code(), "whatsapp_not_connected");
+    assert_eq!(connect(&app, &token, "5550011").status, 200);
+    let r = app.post("/api/v1/whatsapp/templates", Some(&token), &template);
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let created = r.json();
+    assert_eq!((created["status"].as_str(), created["category"].as_str()), (Some("PENDING"), Some("UTILITY")));
+    let graph_id = created["graph_id"].as_str().unwrap().to_owned();
+    assert_eq!(app.post("/api/v1/whatsapp/templates", Some(&token), &template).code(), "template_exists");
+    let mut missing = template.clone();
+    missing["name"] = json!("order_update_two");
+    missing["components"][1]["example"] = json!({});
+    let r = app.post("/api/v1/whatsapp/templates", Some(&token), &missing);
+    assert_eq!(
+        (r.status, r.json()["error"]["fields"][0]["path"].as_str()),
+        (422, Some("components[1].example.body_text"))
+    );
+
+    // Meta's review arrives through the webhook, for the business account.
+    let review = json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
+        "field": "message_template_status_update",
+        "value": {"event": "APPROVED", "message_template_id": graph_id.parse::<u64>().unwrap(),
+                  "message_template_name": "order_update", "message_template_language": "en_US", "reason": "NONE"}}]}]});
+    deliver(&app, review.to_string().as_bytes());
+    let list = app.get("/api/v1/whatsapp/templates", Some(&token)).json();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert_eq!(list["items"][0]["status"], "APPROVED");
+    assert_eq!(list["items"][0]["components"][1]["type"], "BODY");
+
+    let del =
+        |name: &str| app.call("DELETE", &format!("/api/v1/whatsapp/templates?name={name}"), Some(&token), &[], None);
+    assert_eq!(del("order_update").status, 204);
+    assert_eq!(del("order_update").status, 404);
+    assert!(app.get("/api/v1/whatsapp/templates", Some(&token)).json()["items"].as_array().unwrap().is_empty());
+}

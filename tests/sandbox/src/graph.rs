@@ -6,7 +6,8 @@
 //!   contains `expired` is refused as Graph refuses a dead token (401, code 190); an id starting
 //!   `404` does not exist (400, code 100).
 //! - `POST /{version}/{phone_number_id}/messages`: recorded; answers `contacts` + `messages[].id`.
-//! - `POST|GET /{version}/{waba_id}/message_templates`: created as `PENDING`; listed.
+//! - `POST|GET|DELETE /{version}/{waba_id}/message_templates`: created as `PENDING`; listed;
+//!   deleted by `?name=`.
 //! - `GET /_sandbox/graph/sent`: what `messages` received, newest last.
 //! - `POST /_sandbox/graph/misbehave` `{"code": 131047 | 130429 | 500, "times": n}`: the next n
 //!   `messages` calls fail that way (131047 outside the window, 130429 rate limited, 5xx).
@@ -70,7 +71,7 @@ impl Graph {
     }
 
     /// `rest` is the path after the version segment.
-    pub fn handle(&self, method: &str, rest: &[&str], authorization: Option<&str>, body: &[u8]) -> Answer {
+    pub fn handle(&self, method: &str, rest: &[&str], query: &str, authorization: Option<&str>, body: &[u8]) -> Answer {
         let token = authorization.and_then(|a| a.strip_prefix("Bearer ")).unwrap_or("").trim();
         if token.is_empty() {
             return error(
@@ -115,6 +116,16 @@ impl Graph {
                 let id = format!("{}", 1_000_000_000_000 + self.next_id());
                 lock(&self.templates).push(json!({"waba": waba, "id": id, "status": "PENDING", "template": v}));
                 Answer { status: 200, body: json!({"id": id, "status": "PENDING", "category": v["category"]}) }
+            }
+            ("DELETE", [waba, "message_templates"]) => {
+                let name = query.split('&').find_map(|kv| kv.strip_prefix("name=")).unwrap_or("");
+                let mut templates = lock(&self.templates);
+                let before = templates.len();
+                templates.retain(|t| !(t["waba"] == *waba && t["template"]["name"] == name));
+                if templates.len() == before {
+                    return error(400, 100, "Invalid parameter: no template with this name", "OAuthException");
+                }
+                Answer { status: 200, body: json!({"success": true}) }
             }
             ("GET", [waba, "message_templates"]) => {
                 let data: Vec<Value> = lock(&self.templates)

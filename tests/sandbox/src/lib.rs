@@ -121,7 +121,8 @@ impl Sandbox {
         if let [version, rest @ ..] = segs.as_slice()
             && graph::is_version(version)
         {
-            let a = self.graph.handle(method, rest, authorization, body);
+            let query = url.split_once('?').map_or("", |(_, q)| q);
+            let a = self.graph.handle(method, rest, query, authorization, body);
             return json_reply(a.status, &a.body);
         }
         match (method, segs.as_slice()) {

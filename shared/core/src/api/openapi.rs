@@ -33,6 +33,7 @@ use crate::whatsapp::conversations::{
     ContactView, ConversationDetail, ConversationPage, ConversationView, ListQuery as ConversationQuery, MessageView,
     Window,
 };
+use crate::whatsapp::templates::{DeleteQuery as TemplateDeleteQuery, TemplateInput, TemplateList, TemplateView};
 use http::StatusCode;
 use utoipa::OpenApi;
 
@@ -335,6 +336,25 @@ fn get_whatsapp_connection() {}
               (status = 404, body = ErrorBody)))]
 fn delete_whatsapp_connection() {}
 
+#[utoipa::path(get, path = "/api/v1/whatsapp/templates", tag = "whatsapp", security(("bearer" = [])),
+    responses((status = 200, body = TemplateList, description = "the seller's templates with the review status Meta last reported")))]
+fn list_templates() {}
+
+#[utoipa::path(post, path = "/api/v1/whatsapp/templates", tag = "whatsapp", security(("bearer" = [])),
+    request_body = TemplateInput,
+    responses((status = 201, body = TemplateView, description = "created on Graph, usually PENDING review"),
+              (status = 404, body = ErrorBody, description = "no number connected"),
+              (status = 409, body = ErrorBody, description = "the name and language exist"),
+              (status = 422, body = ErrorBody, description = "invalid fields (variables without examples, limits), or Graph refused it"),
+              (status = 502, body = ErrorBody)))]
+fn create_template() {}
+
+#[utoipa::path(delete, path = "/api/v1/whatsapp/templates", tag = "whatsapp", security(("bearer" = [])),
+    params(TemplateDeleteQuery),
+    responses((status = 204, description = "deleted on Graph (every language) and here"), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
+fn delete_template() {}
+
 #[utoipa::path(get, path = "/api/v1/inbox/conversations", tag = "inbox", security(("bearer" = [])),
     params(ConversationQuery),
     responses((status = 200, body = ConversationPage, description = "newest activity first"), (status = 400, body = ErrorBody)))]
@@ -356,7 +376,7 @@ fn get_conversation() {}
         FieldError, JobProduct, ProductView, PriceView, SeoView, SourceView, ProductPage, BulkRequest, BulkResult, BulkSkipped,
         StorefrontView, PublicStore, ImportView, ImportRowView, UploadView, Overview, ProductAnalytics, Breakdown,
         BreakdownRow, Counts, DayCounts, FunnelStep, ProductCounts, ConnectionInput, ConnectionView, ConversationPage,
-        ConversationView, ConversationDetail, ContactView, Window, MessageView
+        ConversationView, ConversationDetail, ContactView, Window, MessageView, TemplateInput, TemplateView, TemplateList
     )),
     modifiers(&BearerAuth)
 )]

@@ -8,7 +8,7 @@ use crate::error::ApiResult;
 use crate::log::LogCtx;
 use crate::ports::{Blobs, Http, Queue, Sql, System};
 use crate::routes::{RouteId, Service};
-use crate::whatsapp::{connection, conversations, webhook};
+use crate::whatsapp::{connection, conversations, templates, webhook};
 use http::StatusCode;
 
 pub struct WhatsappDeps<'a, S, B, Q, H, Y> {
@@ -56,6 +56,16 @@ async fn dispatch<S: Sql, B: Blobs, Q: Queue, H: Http, Y: System>(
         RouteId::GetWhatsappConnection => json(StatusCode::OK, &connection::get(d.sql, &super::seller(req)?).await?),
         RouteId::DeleteWhatsappConnection => {
             connection::delete(d.sql, &super::seller(req)?).await?;
+            super::empty(StatusCode::NO_CONTENT)
+        }
+        RouteId::ListTemplates => json(StatusCode::OK, &templates::list(d.sql, &super::seller(req)?).await?),
+        RouteId::CreateTemplate => {
+            let seller = super::seller(req)?;
+            json(StatusCode::CREATED, &templates::create(d.sql, d.http, d.sys, d.cfg, &seller, parse_json(req)?).await?)
+        }
+        RouteId::DeleteTemplate => {
+            let q: templates::DeleteQuery = super::query(req)?;
+            templates::delete(d.sql, d.http, d.cfg, &super::seller(req)?, &q.name).await?;
             super::empty(StatusCode::NO_CONTENT)
         }
         RouteId::ListConversations => {

@@ -5,8 +5,7 @@
 use crate::accounts::SellerId;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::outbound::AllowListed;
-use crate::ports::{Http, OutboundRequest, PortErrorKind, Sql, Stmt, System};
+use crate::ports::{Http, PortErrorKind, Sql, Stmt, System};
 use crate::sealed::{Keyring, mask};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -125,21 +124,6 @@ pub struct PhoneNumber {
     pub verified_name: String,
 }
 
-/// A Graph error body: `{"error":{"message","type","code","error_subcode","fbtrace_id"}}`.
-#[derive(Debug, Default, Deserialize)]
-pub struct GraphErrorBody {
-    #[serde(default)]
-    pub error: GraphErrorDetail,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct GraphErrorDetail {
-    #[serde(default)]
-    pub message: String,
-    #[serde(default)]
-    pub code: i64,
-}
-
 /// Reads the number with the seller's token: proof the token works for that number.
 pub async fn check_number(
     http: &impl Http,
@@ -147,42 +131,20 @@ pub async fn check_number(
     phone_number_id: &str,
     token: &str,
 ) -> ApiResult<PhoneNumber> {
-    let url = format!(
-        "{}/{}/{phone_number_id}?fields=display_phone_number,verified_name",
-        cfg.whatsapp_graph_url, cfg.whatsapp_graph_version
-    );
-    let mut req = OutboundRequest::get(url, 64 * 1024);
-    req.headers.push(("authorization".to_owned(), format!("Bearer {token}")));
-    let http = AllowListed { inner: http, extra: &cfg.outbound_allowed_origins };
-    let unavailable = |cause: String| ApiError {
-        cause: Some(cause),
-        ..ApiError::new(
-            StatusCode::BAD_GATEWAY,
-            "graph_unavailable",
-            "WhatsApp's Graph API could not be reached; try again",
-        )
-    };
-    let resp = match http.send(req).await {
-        Ok(r) => r,
-        Err(e) if e.kind == PortErrorKind::Forbidden => return Err(ApiError::internal(e.detail)),
-        Err(e) => return Err(unavailable(e.to_string())),
-    };
-    if resp.status == 200 {
-        return serde_json::from_slice(&resp.body).map_err(|e| unavailable(format!("phone number body: {e}")));
-    }
-    let err: GraphErrorBody = serde_json::from_slice(&resp.body).unwrap_or_default();
-    match (resp.status, err.error.code) {
-        (401, _) | (_, 190) => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "whatsapp_token_rejected",
-            format!("Graph refused the access token: {}", err.error.message),
-        )),
-        (400 | 403 | 404, _) => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "phone_number_not_found",
-            format!("Graph cannot read phone number {phone_number_id} with this token: {}", err.error.message),
-        )),
-        (status, code) => Err(unavailable(format!("Graph answered {status} (code {code})"))),
+    let path = format!("{phone_number_id}?fields=display_phone_number,verified_name");
+    match super::graph::call(http, cfg, token, http::Method::GET, &path, None).await {
+        Ok(v) => serde_json::from_value(v)
+            .map_err(|e| super::graph::Failure::unavailable_error(format!("phone number body: {e}"))),
+        Err(super::graph::Failure::Refused { status, code, message })
+            if status != 401 && code != 190 && status < 500 =>
+        {
+            Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "phone_number_not_found",
+                format!("Graph cannot read phone number {phone_number_id} with this token: {message}"),
+            ))
+        }
+        Err(f) => Err(f.into_api_error()),
     }
 }
 

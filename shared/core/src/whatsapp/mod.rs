@@ -5,5 +5,7 @@
 pub mod connection;
 pub mod conversations;
 pub mod delivery;
+pub mod graph;
 pub mod inbox;
+pub mod templates;
 pub mod webhook;

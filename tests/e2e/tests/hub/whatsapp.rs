@@ -212,3 +212,22 @@ fn linkhub_buyer_sends_a_text_and_a_status_that_reach_the_inbox() {
         std::thread::sleep(Duration::from_millis(150));
     }
 }
+
+#[test]
+fn a_template_is_created_on_graph_listed_and_deleted() {
+    let hub = Hub::from_env();
+    let (token, _) = connected_seller(&hub);
+    let name = format!("welcome_{}", unique(""));
+    let template = json!({"name": name, "language": "en", "category": "MARKETING", "components": [
+        {"type": "BODY", "text": "Hi {{1}}, new stock is in", "example": {"body_text": [["Amara"]]}},
+        {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Show me"}]}
+    ]});
+    let r = hub.post("/api/v1/whatsapp/templates", Some(&token), &template);
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["status"], "PENDING");
+    let list = hub.get("/api/v1/whatsapp/templates", Some(&token)).json();
+    assert_eq!(list["items"][0]["name"], name.as_str());
+    let r = hub.request("DELETE", &format!("/api/v1/whatsapp/templates?name={name}"), Some(&token), &[], None);
+    assert_eq!(r.status, 204, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(hub.get("/api/v1/whatsapp/templates", Some(&token)).json()["items"], json!([]));
+}

@@ -29,6 +29,7 @@ CREATE TABLE wa_contacts (
     profile_name  TEXT,
     username      TEXT,
     opted_out_at  INTEGER,              -- "STOP": nothing but replies they ask for
+    opt_changed_at INTEGER,             -- Meta's time of the last STOP or START: a later one wins
     created_at    INTEGER NOT NULL,
     updated_at    INTEGER NOT NULL,
     UNIQUE (seller_id, key)

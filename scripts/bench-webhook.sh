@@ -7,8 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HUB_PORT=8827 SANDBOX_PORT=8829 INSPECTOR_PORT=9269 STATE_DIR=.wrangler/webhook-bench-state
-export WHATSAPP_APP_SECRET="bench-app-secret-$RANDOM$RANDOM" WHATSAPP_VERIFY_TOKEN="bench-verify"
-export DATA_ENCRYPTION_KEY="bench1:$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
+# The WhatsApp secrets are the local ones (scripts/whatsapp-secrets.sh, exported by the stack).
 export EXTRA_GATEWAY_VARS=$'SUBMIT_LIMIT_PER_CLIENT_PER_MINUTE=10000\nAUTH_LIMIT_PER_CLIENT_PER_MINUTE=10000\n'
 # The Workers' own logging is part of what each request costs; keep it at errors for the figures.
 export WRANGLER_LOG_LEVEL=${WRANGLER_LOG_LEVEL:-error}

@@ -3,9 +3,8 @@
 # (scripts/spin-stack.sh), on their own ports and a fresh state directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The WhatsApp secrets of this run: the tests sign deliveries with the app secret.
-export WHATSAPP_APP_SECRET="e2e-app-secret-$RANDOM$RANDOM" WHATSAPP_VERIFY_TOKEN="e2e-verify-$RANDOM"
-export DATA_ENCRYPTION_KEY="e2e1:$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
+# The WhatsApp secrets are the local ones (scripts/whatsapp-secrets.sh, exported by the stack):
+# the tests sign deliveries with the app secret.
 export SPIN_PORT=8796 SPIN_SANDBOX_PORT=8798 SPIN_STATE_DIR=target/spin-e2e-state SPIN_MANIFEST=target/spin-e2e.toml
 export SPIN_VARIABLE_SUBMIT_LIMIT_PER_SELLER_PER_MINUTE=20 SPIN_VARIABLE_SUBMIT_LIMIT_PER_CLIENT_PER_MINUTE=10000
 export SPIN_VARIABLE_AUTH_LIMIT_PER_CLIENT_PER_MINUTE=10000

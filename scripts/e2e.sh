@@ -3,9 +3,8 @@
 # sandbox, on their own ports and a fresh state directory, so a running `make dev` is untouched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The WhatsApp secrets of this run: the tests sign deliveries with the app secret.
-export WHATSAPP_APP_SECRET="e2e-app-secret-$RANDOM$RANDOM" WHATSAPP_VERIFY_TOKEN="e2e-verify-$RANDOM"
-export DATA_ENCRYPTION_KEY="e2e1:$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
+# The WhatsApp secrets are the local ones (scripts/whatsapp-secrets.sh, exported by the stack):
+# the tests sign deliveries with the app secret.
 export HUB_PORT=8797 SANDBOX_PORT=8799 INSPECTOR_PORT=9239 STATE_DIR=.wrangler/e2e-state E2E_EDGE=1
 export EXTRA_GATEWAY_VARS=$'SUBMIT_LIMIT_PER_SELLER_PER_MINUTE=20\nSUBMIT_LIMIT_PER_CLIENT_PER_MINUTE=10000\nAUTH_LIMIT_PER_CLIENT_PER_MINUTE=10000\nPAGE_LIMIT_PER_CLIENT_PER_MINUTE=10000\n'
 # The test-only entry Worker (tests/contract-worker) beside the shipped ones.

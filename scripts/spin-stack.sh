@@ -9,6 +9,7 @@ set -euo pipefail
 : "${SPIN_PORT:=3000}" "${SPIN_SANDBOX_PORT:=8791}" "${SPIN_STATE_DIR:=.spin}" "${SPIN_MANIFEST:=spin.toml}"
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SPIN_PIDS=()
+source "$ROOT/scripts/whatsapp-secrets.sh"
 
 spin_log() { printf '\033[1;35m[spin]\033[0m %s\n' "$*" >&2; }
 
@@ -20,12 +21,11 @@ start_spin_stack() {
   export SPIN_VARIABLE_SANDBOX_ORIGIN="$sandbox" SPIN_VARIABLE_TIKTOK_OEMBED_URL="$sandbox/oembed"
   export SPIN_VARIABLE_TIKTOK_WEB_BASE="$sandbox" SPIN_VARIABLE_OUTBOUND_ALLOWED_ORIGINS="$sandbox"
   export SPIN_VARIABLE_RETRY_BASE_DELAY_SECONDS=1 SPIN_VARIABLE_RETRY_MAX_DELAY_SECONDS=2
-  # WhatsApp: the secrets from the environment when set (the e2e run sets them), else made up
-  # for this run; Graph is the sandbox's.
-  export SPIN_VARIABLE_WHATSAPP_APP_SECRET="${WHATSAPP_APP_SECRET:-app-$secret}"
-  export SPIN_VARIABLE_WHATSAPP_VERIFY_TOKEN="${WHATSAPP_VERIFY_TOKEN:-verify-$secret}"
-  export SPIN_VARIABLE_DATA_ENCRYPTION_KEY="${DATA_ENCRYPTION_KEY:-dev1:$(head -c 32 /dev/urandom | base64 | tr -d '\n')}"
-  export SPIN_VARIABLE_WHATSAPP_GRAPH_URL="$sandbox"
+  # WhatsApp: the same secrets as the workerd runs (scripts/whatsapp-secrets.sh); Graph is the
+  # sandbox's.
+  resolve_whatsapp_secrets spin_log
+  export SPIN_VARIABLE_WHATSAPP_APP_SECRET="$WHATSAPP_APP_SECRET" SPIN_VARIABLE_WHATSAPP_VERIFY_TOKEN="$WHATSAPP_VERIFY_TOKEN"
+  export SPIN_VARIABLE_DATA_ENCRYPTION_KEY="$DATA_ENCRYPTION_KEY" SPIN_VARIABLE_WHATSAPP_GRAPH_URL="$sandbox"
   spin_log "starting sandbox on 127.0.0.1:$SPIN_SANDBOX_PORT"
   SANDBOX_ADDR="127.0.0.1:$SPIN_SANDBOX_PORT" "$ROOT/target/debug/linkhub-sandbox" >"$ROOT/target/spin-sandbox.log" 2>&1 &
   SPIN_PIDS+=($!)

@@ -18,6 +18,7 @@ CONFIGS=(-c "$ROOT/wrangler.toml")
 if [ -n "${E2E_EDGE:-}" ]; then CONFIGS=(-c "$ROOT/tests/contract-worker/wrangler.toml" "${CONFIGS[@]}"); fi
 for c in "$ROOT"/functions/*/wrangler.toml; do CONFIGS+=(-c "$c"); done
 PIDS=()
+source "$ROOT/scripts/whatsapp-secrets.sh"
 
 stack_log() { printf '\033[1;34m[hub]\033[0m %s\n' "$*" >&2; }
 
@@ -42,30 +43,15 @@ RETRY_MAX_DELAY_SECONDS=2
 VARS
 }
 
-# The WhatsApp function's secrets: each from the environment when set, else kept from its
-# .dev.vars, else made up once (and kept there); where each came from is printed.
+# The WhatsApp function's configuration: its secrets (scripts/whatsapp-secrets.sh) and the
+# sandbox's Graph.
 write_whatsapp_vars() {
-  local sandbox=$1 file="$ROOT/functions/whatsapp/.dev.vars" name value from key
-  local -a lines=()
-  for name in WHATSAPP_APP_SECRET WHATSAPP_VERIFY_TOKEN DATA_ENCRYPTION_KEY; do
-    value=${!name:-}; from="the environment"
-    if [ -z "$value" ] && [ -f "$file" ] && grep -q "^$name=" "$file"; then
-      value=$(grep "^$name=" "$file" | cut -d= -f2-); from="$file"
-    fi
-    if [ -z "$value" ]; then
-      key=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
-      case $name in
-        DATA_ENCRYPTION_KEY) value="dev1:$key" ;;
-        *) value=$(printf '%s' "$key" | tr -d '/+=') ;;
-      esac
-      from="made up for this machine, kept in $file"
-    fi
-    lines+=("$name=$value")
-    stack_log "$name: from $from"
-  done
-  { printf '%s\n' "${lines[@]}"
-    printf 'WHATSAPP_GRAPH_URL=%s\nOUTBOUND_ALLOWED_ORIGINS=%s\nRETRY_BASE_DELAY_SECONDS=1\nRETRY_MAX_DELAY_SECONDS=2\n' "$sandbox" "$sandbox"
-  } > "$file"
+  local sandbox=$1
+  resolve_whatsapp_secrets stack_log
+  printf 'WHATSAPP_APP_SECRET=%s\nWHATSAPP_VERIFY_TOKEN=%s\nDATA_ENCRYPTION_KEY=%s\n' \
+    "$WHATSAPP_APP_SECRET" "$WHATSAPP_VERIFY_TOKEN" "$DATA_ENCRYPTION_KEY" > "$ROOT/functions/whatsapp/.dev.vars"
+  printf 'WHATSAPP_GRAPH_URL=%s\nOUTBOUND_ALLOWED_ORIGINS=%s\nRETRY_BASE_DELAY_SECONDS=1\nRETRY_MAX_DELAY_SECONDS=2\n' \
+    "$sandbox" "$sandbox" >> "$ROOT/functions/whatsapp/.dev.vars"
 }
 
 start_stack() {

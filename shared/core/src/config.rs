@@ -190,7 +190,10 @@ impl Config {
         }
         let whatsapp_graph_url = text("WHATSAPP_GRAPH_URL")
             .map_or_else(|| "https://graph.facebook.com".to_owned(), |v| v.trim_end_matches('/').to_owned());
-        outbound.push(origin("WHATSAPP_GRAPH_URL", &whatsapp_graph_url)?);
+        // Only the WhatsApp function may reach Graph: other roles' allow-lists stay TikTok's.
+        if names.contains(&"WHATSAPP_GRAPH_URL") {
+            outbound.push(origin("WHATSAPP_GRAPH_URL", &whatsapp_graph_url)?);
+        }
         let whatsapp_graph_version = text("WHATSAPP_GRAPH_VERSION").unwrap_or_else(|| "v23.0".to_owned());
         if !whatsapp_graph_version.starts_with('v')
             || !whatsapp_graph_version[1..].chars().all(|c| c.is_ascii_digit() || c == '.')
@@ -306,6 +309,13 @@ mod tests {
         let cfg = with(&[("WHATSAPP_GRAPH_URL", "http://127.0.0.1:8790/")]).unwrap();
         assert_eq!(cfg.whatsapp_graph_url, "http://127.0.0.1:8790");
         assert!(crate::outbound::is_allowed("http://127.0.0.1:8790/v23.0/1", &cfg.outbound_allowed_origins));
+        let metadata = Config::load(&[Role::Metadata], |_| None).unwrap();
+        assert!(!crate::outbound::is_allowed(
+            "https://graph.facebook.com/v23.0/me",
+            &metadata.outbound_allowed_origins
+        ));
+        let whatsapp = Config::load(&[Role::Whatsapp], |_| None).unwrap();
+        assert!(crate::outbound::is_allowed("https://graph.facebook.com/v23.0/me", &whatsapp.outbound_allowed_origins));
         let cfg = with(&[]).unwrap();
         assert_eq!(
             (cfg.whatsapp_graph_url.as_str(), cfg.whatsapp_graph_version.as_str()),

@@ -125,6 +125,20 @@ fn every_corpus_delivery_is_accepted_and_stored_with_its_type_contact_and_status
                     .bind(waba),
                 ))
                 .unwrap();
+                // A template the hub made for that seller, which the review updates.
+                if let Some(template) = change["value"]["message_template_name"].as_str() {
+                    block_on(app.sql.execute(
+                        Stmt::new(
+                            "INSERT INTO wa_templates (id, seller_id, name, language, status, created_at, updated_at) \
+                             VALUES (?, ?, ?, ?, 'PENDING', 0, 0)",
+                        )
+                        .bind(format!("wat_{n}"))
+                        .bind(format!("sel_{n}"))
+                        .bind(template)
+                        .bind(change["value"]["message_template_language"].as_str().unwrap_or("")),
+                    ))
+                    .unwrap();
+                }
             }
         }
         deliver(&app, &body);
@@ -147,10 +161,21 @@ fn every_corpus_delivery_is_accepted_and_stored_with_its_type_contact_and_status
                     assert_eq!(row["type"], m["type"].as_str().unwrap_or("unsupported"), "{name}: type");
                     assert_eq!(row["direction"], "in", "{name}");
                     let from = m["from"].as_str().unwrap_or("");
-                    let matching = contacts
-                        .iter()
-                        .find(|c| c["wa_id"].as_str() == Some(from) && !from.is_empty())
-                        .or(if contacts.len() == 1 { contacts.first() } else { None });
+                    // The contact entry that is this sender: the one with its number, else the only
+                    // one, unless that one names a different number or BSUID (another buyer).
+                    let from_user = m["from_user_id"].as_str().unwrap_or("");
+                    let differs = |c: &Value, key: &str, ours: &str| {
+                        let theirs = c[key].as_str().unwrap_or("");
+                        !ours.is_empty() && !theirs.is_empty() && ours != theirs
+                    };
+                    let matching = contacts.iter().find(|c| c["wa_id"].as_str() == Some(from) && !from.is_empty()).or(
+                        match contacts.as_slice() {
+                            [only] if !differs(only, "wa_id", from) && !differs(only, "user_id", from_user) => {
+                                Some(only)
+                            }
+                            _ => None,
+                        },
+                    );
                     let bsuid = m["from_user_id"]
                         .as_str()
                         .or_else(|| matching.and_then(|c| c["user_id"].as_str()))
@@ -177,13 +202,28 @@ fn every_corpus_delivery_is_accepted_and_stored_with_its_type_contact_and_status
                         }
                     }
                 }
-                if let Some(template) = v["message_template_name"].as_str()
-                    && let Some(event) = v["event"].as_str()
-                {
-                    let row = rows(&app, "SELECT status FROM wa_templates WHERE name = ?", &[template]);
-                    assert!(!row.is_empty(), "{name}: template {template} kept");
-                    assert!(row.iter().all(|r| r["status"] == event), "{name}: template status {event}");
+                if let Some(template) = v["message_template_name"].as_str() {
+                    let row = rows(&app, "SELECT status, category FROM wa_templates WHERE name = ?", &[template]);
+                    assert_eq!(row.len(), 1, "{name}: template {template}");
+                    if let Some(event) = v["event"].as_str() {
+                        assert_eq!(row[0]["status"], event, "{name}: template status");
+                    }
+                    if let Some(category) = v["new_category"].as_str() {
+                        assert_eq!(row[0]["category"], category, "{name}: template category");
+                    }
                     templates += 1;
+                }
+                for p in v["user_preferences"].as_array().into_iter().flatten() {
+                    let wa_id = p["wa_id"].as_str().unwrap_or("");
+                    let row = rows(&app, "SELECT opted_out_at, bsuid FROM wa_contacts WHERE wa_id = ?", &[wa_id]);
+                    assert_eq!(row.len(), 1, "{name}: the preference's contact is the one it names");
+                    let bsuid = p["user_id"].as_str();
+                    assert_eq!(row[0]["bsuid"].as_str(), bsuid, "{name}: no other buyer's BSUID pinned on this one");
+                    assert_eq!(
+                        row[0]["opted_out_at"].is_null(),
+                        p["value"] != "stop",
+                        "{name}: opted out on stop only"
+                    );
                 }
             }
         }
@@ -589,4 +629,77 @@ fn templates_are_checked_created_on_graph_reviewed_by_webhook_and_deleted() {
     assert_eq!(del("order_update").status, 204);
     assert_eq!(del("order_update").status, 404);
     assert!(app.get("/api/v1/whatsapp/templates", Some(&token)).json()["items"].as_array().unwrap().is_empty());
+}
+
+/// Two consumers applying the same delivery at the same moment, each on its own connection to
+/// one database file (as two queue deliveries of Meta's retries would): the unique key lets one
+/// insert win; the other stores nothing and counts nothing, whether it ran after or was refused
+/// (busy) and retried, as the queue would retry it.
+#[test]
+fn the_same_delivery_applied_concurrently_is_stored_once() {
+    use linkhub_core::log::LogCtx;
+    use linkhub_core::whatsapp::inbox::{Applied, apply};
+    use linkhub_testkit::{SqliteSql, TestSystem};
+    let dir = std::env::temp_dir().join(format!("linkhub-wa-concurrent-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("hub.db");
+    let _ = std::fs::remove_file(&db);
+    let sql = SqliteSql::open(&db).unwrap();
+    block_on(sql.execute(Stmt::new(
+        "INSERT INTO wa_connections (seller_id, phone_number_id, waba_id, display_number, token_sealed, token_hint, \
+         created_at, updated_at) VALUES ('sel_c', '5550099', '1', '1', 'x', 'x', 0, 0)",
+    )))
+    .unwrap();
+    let body = text_delivery("5550099", "wamid.concurrent", "2348030000099", "at once", 1_790_000_000);
+    for round in 0..20 {
+        let wamid = format!("wamid.concurrent.{round}");
+        let body = String::from_utf8(body.clone()).unwrap().replace("wamid.concurrent", &wamid);
+        let barrier = std::sync::Barrier::new(2);
+        let results: Vec<Applied> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..2)
+                .map(|_| {
+                    s.spawn(|| {
+                        let (sql, sys) = (SqliteSql::open(&db).unwrap(), TestSystem::default());
+                        barrier.wait();
+                        loop {
+                            match block_on(apply(&sql, &sys, &LogCtx::new("test"), body.as_bytes())) {
+                                Ok(applied) => return applied,
+                                Err(_) => std::thread::sleep(std::time::Duration::from_millis(5)),
+                            }
+                        }
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let stored: usize = results.iter().map(|a| a.messages).sum();
+        let duplicates: usize = results.iter().map(|a| a.duplicates).sum();
+        assert_eq!((stored, duplicates), (1, 1), "round {round}: {results:?}");
+        let rows = block_on(sql.query(Stmt::new("SELECT count(*) AS n FROM wa_messages WHERE wamid = ?").bind(&wamid)))
+            .unwrap();
+        assert_eq!(rows[0]["n"], 1);
+    }
+    let unread = block_on(sql.query(Stmt::new("SELECT unread FROM wa_conversations"))).unwrap();
+    assert_eq!(unread.len(), 1, "one conversation for the one buyer");
+    assert_eq!(unread[0]["unread"], 20, "each message counted once");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_later_of_stop_and_start_wins_whatever_order_they_are_applied_in() {
+    let app = TestApp::new();
+    let token = app.signup("order.shop");
+    assert_eq!(connect(&app, &token, "5550012").status, 200);
+    let buyer = "2348030000012";
+    // START at t=200 is applied first; the STOP from t=100 arrives late (a retry).
+    deliver(&app, &text_delivery("5550012", "wamid.o2", buyer, "START", 1_790_000_200));
+    deliver(&app, &text_delivery("5550012", "wamid.o1", buyer, "STOP", 1_790_000_100));
+    assert_eq!(conversations(&app, &token, "")["items"][0]["contact"]["opted_out"], false);
+    // The marketing template's "Stop promotions" button opts out too.
+    let button = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+        "metadata": {"phone_number_id": "5550012"}, "contacts": [{"profile": {"name": "B"}, "wa_id": buyer}],
+        "messages": [{"from": buyer, "id": "wamid.o3", "timestamp": "1790000300", "type": "button",
+                      "button": {"payload": "Stop promotions", "text": "Stop promotions"}}]}}]}]});
+    deliver(&app, button.to_string().as_bytes());
+    assert_eq!(conversations(&app, &token, "")["items"][0]["contact"]["opted_out"], true);
 }

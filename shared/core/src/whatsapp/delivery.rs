@@ -287,8 +287,10 @@ fn preview(kind: &str, m: &Value, error: Option<&GraphError>) -> String {
 /// "STOP" and its equivalents, the way WhatsApp sellers' buyers write them: a whole message that
 /// is one of these words (any case, trailing punctuation allowed).
 pub fn is_opt_out(text: &str) -> bool {
-    const WORDS: [&str; 12] = [
+    const WORDS: [&str; 14] = [
         "stop",
+        "stop promotions",
+        "stop promotion",
         "unsubscribe",
         "stop all",
         "opt out",

@@ -100,7 +100,10 @@ async fn messages_change(
     change: &Change,
     done: &mut Applied,
 ) -> Result<(), ApplyError> {
-    let value: MessagesValue = serde_json::from_value(change.value.clone()).unwrap_or_default();
+    // A value that does not have the shape Meta documents (a `null` where a list goes) is not
+    // guessed at: the delivery is kept and recorded for an operator, never half-applied.
+    let value: MessagesValue = serde_json::from_value(change.value.clone())
+        .map_err(|e| ApplyError::Unreadable(format!("a {} change: {e}", change.field)))?;
     let number = value.metadata.phone_number_id.as_str();
     let Some(seller) = seller_of_number(sql, number).await? else {
         log.clone().with("phone_number_id", number).warn(sys, "no seller has this number; change dropped", "");
@@ -133,33 +136,61 @@ async fn messages_change(
         }
     }
     for p in &value.user_preferences {
-        let opted_out = match p.value.as_str() {
-            "stop" => Some(p.timestamp.map_or_else(|| sys.now_ms(), |t| t * 1000)),
-            "resume" => None,
+        let out = match p.value.as_str() {
+            "stop" => true,
+            "resume" => false,
             _ => continue,
         };
         let name = profile_for(&value.contacts, &p.wa_id, &p.user_id);
         if let Some(contact) = contact(sql, sys, &seller, &p.user_id, &p.wa_id, name.as_ref()).await? {
-            sql.execute(
-                Stmt::new("UPDATE wa_contacts SET opted_out_at = ?, updated_at = ? WHERE id = ? AND seller_id = ?")
-                    .bind(opted_out.map_or(crate::ports::SqlValue::Null, crate::ports::SqlValue::Int))
-                    .bind(sys.now_ms())
-                    .bind(&contact)
-                    .bind(&seller),
-            )
-            .await?;
+            let at = p.timestamp.map_or_else(|| sys.now_ms(), |t| t * 1000);
+            sql.execute(opt_change(&seller, &contact, out, at, sys.now_ms())).await?;
             done.preferences += 1;
         }
     }
     Ok(())
 }
 
+/// Opts a contact out (or back in) as of `at`, Meta's time of the buyer's word: a later word
+/// wins whatever order deliveries are applied in, so a STOP retried late never undoes a START
+/// sent after it.
+fn opt_change(seller: &str, contact: &str, out: bool, at: i64, now: i64) -> Stmt {
+    Stmt::new(
+        "UPDATE wa_contacts SET opted_out_at = CASE WHEN ? THEN ? END, opt_changed_at = ?, updated_at = ? \
+         WHERE id = ? AND seller_id = ? AND ? >= coalesce(opt_changed_at, 0)",
+    )
+    .bind(i64::from(out))
+    .bind(at)
+    .bind(at)
+    .bind(now)
+    .bind(contact)
+    .bind(seller)
+    .bind(at)
+}
+
+trait OnlyIfInserted {
+    /// The statement, taking effect only when the message row `id` was inserted in the same batch.
+    fn and_then_exists(self, id: &str) -> Stmt;
+}
+
+impl OnlyIfInserted for Stmt {
+    fn and_then_exists(self, id: &str) -> Stmt {
+        Stmt { sql: format!("{} AND EXISTS (SELECT 1 FROM wa_messages WHERE id = ?)", self.sql), ..self }.bind(id)
+    }
+}
+
 /// The `contacts` element that describes this sender: matched by BSUID or phone, else the only
-/// one given.
+/// one given, provided it names no other buyer (a different phone or BSUID): one buyer's
+/// identity must never be pinned on another's.
 fn profile_for(contacts: &[Contact], wa_id: &str, user_id: &str) -> Option<Contact> {
     let matches =
         |c: &&Contact| (!user_id.is_empty() && c.user_id == user_id) || (!wa_id.is_empty() && c.wa_id == wa_id);
-    contacts.iter().find(matches).or(if contacts.len() == 1 { contacts.first() } else { None }).cloned()
+    let differs = |ours: &str, theirs: &str| !ours.is_empty() && !theirs.is_empty() && ours != theirs;
+    let lone = match contacts {
+        [only] if !differs(wa_id, &only.wa_id) && !differs(user_id, &only.user_id) => Some(only),
+        _ => None,
+    };
+    contacts.iter().find(matches).or(lone).cloned()
 }
 
 /// Finds or makes the seller's contact for a BSUID and/or phone number; `None` when both are
@@ -332,30 +363,22 @@ async fn inbound(
             .bind(&id),
         );
     }
-    let text = m.raw["text"]["body"].as_str().unwrap_or("");
-    if let Some(contact) = &contact_id
-        && m.kind == "text"
-    {
-        let opted = if is_opt_out(text) {
-            Some("coalesce(opted_out_at, ?)")
-        } else if super::delivery::is_opt_in(text) {
-            Some("CASE WHEN ? > 0 THEN NULL END")
-        } else {
-            None
-        };
-        if let Some(expr) = opted {
-            stmts.push(
-                Stmt::new(format!(
-                    "UPDATE wa_contacts SET opted_out_at = {expr}, updated_at = ? \
-                     WHERE id = ? AND seller_id = ? AND EXISTS (SELECT 1 FROM wa_messages WHERE id = ?)"
-                ))
-                .bind(at)
-                .bind(now)
-                .bind(contact)
-                .bind(seller)
-                .bind(&id),
-            );
-        }
+    // A typed STOP or START, or the "Stop promotions" button of a marketing template.
+    let said = match m.kind.as_str() {
+        "text" => m.raw["text"]["body"].as_str(),
+        "button" => m.raw["button"]["text"].as_str(),
+        _ => None,
+    }
+    .unwrap_or("");
+    let opt = if is_opt_out(said) {
+        Some(true)
+    } else if super::delivery::is_opt_in(said) {
+        Some(false)
+    } else {
+        None
+    };
+    if let (Some(contact), Some(out)) = (&contact_id, opt) {
+        stmts.push(opt_change(seller, contact, out, at, now).and_then_exists(&id));
     }
     let original = |kind: &str| m.raw[kind]["original_message_id"].as_str().unwrap_or("").to_owned();
     let edited = match m.kind.as_str() {
@@ -445,45 +468,46 @@ async fn template_change(
     change: &Change,
     done: &mut Applied,
 ) -> Result<(), ApplyError> {
-    let t: TemplateUpdate = serde_json::from_value(change.value.clone()).unwrap_or_default();
-    let sellers: Vec<SellerRow> = crate::repo::all(
-        sql,
-        Stmt::new("SELECT DISTINCT seller_id FROM wa_connections WHERE waba_id = ?").bind(waba_id),
-    )
-    .await?;
-    if sellers.is_empty() || t.message_template_name.is_empty() {
-        log.clone().with("waba_id", waba_id).warn(sys, "template update for no seller's account; dropped", "");
-        done.dropped += 1;
+    let t: TemplateUpdate = serde_json::from_value(change.value.clone())
+        .map_err(|e| ApplyError::Unreadable(format!("a {} change: {e}", change.field)))?;
+    if t.message_template_name.is_empty() {
+        log.clone().with("waba_id", waba_id).warn(sys, "template update without a template name; ignored", "");
+        done.ignored += 1;
         return Ok(());
     }
-    let now = sys.now_ms();
     let category = if t.new_category.is_empty() { t.message_template_category.clone() } else { t.new_category.clone() };
-    for s in sellers {
-        sql.execute(
+    // Only templates a seller made through the hub are updated, on the sellers connected to
+    // that business account, and where both ids are known they must agree: a WABA id typed
+    // into another seller's connection never brings that account's templates into it.
+    let changed = sql
+        .execute(
             Stmt::new(
-                "INSERT INTO wa_templates (id, seller_id, graph_id, name, language, category, status, reason, created_at, updated_at) \
-                 VALUES (?, ?, nullif(?, ''), ?, ?, nullif(?, ''), coalesce(nullif(?, ''), 'UNKNOWN'), nullif(?, ''), ?, ?) \
-                 ON CONFLICT (seller_id, name, language) DO UPDATE SET \
-                 status = coalesce(nullif(?, ''), wa_templates.status), \
-                 reason = CASE WHEN ? <> '' THEN excluded.reason ELSE wa_templates.reason END, \
-                 graph_id = coalesce(excluded.graph_id, wa_templates.graph_id), \
-                 category = coalesce(excluded.category, wa_templates.category), updated_at = excluded.updated_at",
+                "UPDATE wa_templates SET status = coalesce(nullif(?, ''), status), \
+                 reason = CASE WHEN ? <> '' THEN nullif(?, 'NONE') ELSE reason END, \
+                 category = coalesce(nullif(?, ''), category), updated_at = ? \
+                 WHERE seller_id IN (SELECT seller_id FROM wa_connections WHERE waba_id = ?) \
+                 AND name = ? AND language = ? AND (graph_id IS NULL OR ? = '' OR graph_id = ?)",
             )
-            .bind(new_id(sys, "wat")?)
-            .bind(&s.seller_id)
-            .bind(&t.message_template_id)
-            .bind(&t.message_template_name)
-            .bind(&t.message_template_language)
-            .bind(&category)
+            .bind(&t.event)
             .bind(&t.event)
             .bind(&t.reason)
-            .bind(now)
-            .bind(now)
-            .bind(&t.event)
-            .bind(&t.event),
+            .bind(&category)
+            .bind(sys.now_ms())
+            .bind(waba_id)
+            .bind(&t.message_template_name)
+            .bind(&t.message_template_language)
+            .bind(&t.message_template_id)
+            .bind(&t.message_template_id),
         )
         .await?;
-        done.templates += 1;
+    if changed == 0 {
+        log.clone().with("waba_id", waba_id).with("template", t.message_template_name.as_str()).warn(
+            sys,
+            "template update for no template a seller made here; dropped",
+            "",
+        );
+        done.dropped += 1;
     }
+    done.templates += usize::try_from(changed).unwrap_or(0);
     Ok(())
 }

@@ -7,9 +7,9 @@
 resolve_whatsapp_secrets() {
   local log=$1 file="$ROOT/functions/whatsapp/.dev.vars" name value from key
   for name in WHATSAPP_APP_SECRET WHATSAPP_VERIFY_TOKEN DATA_ENCRYPTION_KEY; do
-    value=${!name:-}; from="the environment"
+    value=${!name:-}; from="from the environment"
     if [ -z "$value" ] && [ -f "$file" ] && grep -q "^$name=" "$file"; then
-      value=$(grep "^$name=" "$file" | tail -1 | cut -d= -f2-); from="$file"
+      value=$(grep "^$name=" "$file" | tail -1 | cut -d= -f2-); from="from $file"
     fi
     if [ -z "$value" ]; then
       key=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
@@ -21,6 +21,6 @@ resolve_whatsapp_secrets() {
       from="made up for this machine, kept in $file"
     fi
     export "$name=$value"
-    "$log" "$name: from $from"
+    "$log" "$name: $from"
   done
 }

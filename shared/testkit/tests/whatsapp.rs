@@ -502,12 +502,13 @@ fn the_connection_is_checked_with_graph_and_its_token_is_sealed_and_masked() {
     let stored = rows(&app, "SELECT token_sealed FROM wa_connections", &[]);
     let sealed = stored[0]["token_sealed"].as_str().unwrap();
     assert!(sealed.starts_with("v1.k1.") && !sealed.contains(GOOD_TOKEN), "{sealed}");
-    let opened = block_on(linkhub_core::whatsapp::connection::access_token(
+    let opened = block_on(linkhub_core::whatsapp::connection::credentials(
         &app.sql,
         &app.cfg,
         &linkhub_core::accounts::SellerId(seller_id(&app, &token)),
     ))
-    .unwrap();
+    .unwrap()
+    .token;
     assert_eq!(opened, GOOD_TOKEN);
 
     // Graph's refusals, a number already taken, invalid fields, and no encryption key.

@@ -217,15 +217,29 @@ pub async fn delete(sql: &impl Sql, seller: &SellerId) -> ApiResult<()> {
     if n == 0 { Err(not_connected()) } else { Ok(()) }
 }
 
-/// The seller's access token, opened (for the sender).
-pub async fn access_token(sql: &impl Sql, cfg: &Config, seller: &SellerId) -> ApiResult<String> {
+/// What calls to Graph for a seller need: the number, the business account and the opened
+/// access token, read in one query.
+pub struct Credentials {
+    pub phone_number_id: String,
+    pub waba_id: String,
+    pub token: String,
+}
+
+pub async fn credentials(sql: &impl Sql, cfg: &Config, seller: &SellerId) -> ApiResult<Credentials> {
     #[derive(Deserialize)]
     struct Sealed {
+        phone_number_id: String,
+        waba_id: String,
         token_sealed: String,
     }
-    let row: Sealed =
-        crate::repo::opt(sql, Stmt::new("SELECT token_sealed FROM wa_connections WHERE seller_id = ?").bind(&seller.0))
-            .await?
-            .ok_or_else(not_connected)?;
-    keyring(cfg)?.open(&purpose(seller), &row.token_sealed).map_err(|e| ApiError::internal(e.to_string()))
+    let row: Sealed = crate::repo::opt(
+        sql,
+        Stmt::new("SELECT phone_number_id, waba_id, token_sealed FROM wa_connections WHERE seller_id = ?")
+            .bind(&seller.0),
+    )
+    .await?
+    .ok_or_else(not_connected)?;
+    let token =
+        keyring(cfg)?.open(&purpose(seller), &row.token_sealed).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(Credentials { phone_number_id: row.phone_number_id, waba_id: row.waba_id, token })
 }

@@ -99,7 +99,7 @@ pub struct Status {
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
 pub struct GraphError {
-    #[serde(default, deserialize_with = "flex_i64")]
+    #[serde(default, deserialize_with = "flex_timestamp")]
     pub code: Option<i64>,
     #[serde(default, deserialize_with = "flex_string")]
     pub title: String,
@@ -176,26 +176,21 @@ pub const PREVIEW_CHARS: usize = 160;
 impl Message {
     /// Reads one element of `messages`; `None` when it has no id (nothing to store it under).
     pub fn read(raw: &Value) -> Option<Self> {
-        let text = |v: &Value| match v {
-            Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
-            _ => String::new(),
-        };
-        let wamid = text(&raw["id"]);
+        let wamid = text_of(&raw["id"]);
         if wamid.trim().is_empty() {
             return None;
         }
-        let kind = match text(&raw["type"]) {
+        let kind = match text_of(&raw["type"]) {
             k if k.is_empty() => "unsupported".to_owned(),
             k => k.chars().take(32).collect(),
         };
         let error: Option<GraphError> = raw["errors"].get(0).and_then(|e| serde_json::from_value(e.clone()).ok());
-        let reply_to = Some(text(&raw["context"]["id"])).filter(|s| !s.is_empty());
+        let reply_to = Some(text_of(&raw["context"]["id"])).filter(|s| !s.is_empty());
         let preview = preview(&kind, raw, error.as_ref());
         Some(Self {
             wamid,
-            from: text(&raw["from"]),
-            from_user_id: text(&raw["from_user_id"]),
+            from: text_of(&raw["from"]),
+            from_user_id: text_of(&raw["from_user_id"]),
             timestamp: timestamp_of(&raw["timestamp"]),
             reply_to,
             preview: truncate(&preview, PREVIEW_CHARS),
@@ -203,11 +198,6 @@ impl Message {
             raw: raw.clone(),
             kind,
         })
-    }
-
-    /// A reaction with an empty or missing emoji takes a reaction away.
-    pub fn is_reaction_removal(&self) -> bool {
-        self.kind == "reaction" && self.raw["reaction"]["emoji"].as_str().is_none_or(str::is_empty)
     }
 }
 
@@ -323,20 +313,20 @@ pub fn timestamp_of(v: &Value) -> Option<i64> {
     }
 }
 
-fn flex_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::String(s) => s,
+/// A field Meta sends as a string or a number (ids, template ids), as text; empty otherwise.
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
         _ => String::new(),
-    })
+    }
+}
+
+fn flex_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(text_of(&Value::deserialize(d)?))
 }
 
 fn flex_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    Ok(timestamp_of(&Value::deserialize(d)?))
-}
-
-fn flex_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     Ok(timestamp_of(&Value::deserialize(d)?))
 }
 

@@ -230,20 +230,6 @@ impl From<Row> for TemplateView {
 
 const COLUMNS: &str = "id, graph_id, name, language, category, status, reason, components, created_at, updated_at";
 
-/// The seller's business account id and opened token.
-async fn account(sql: &impl Sql, cfg: &Config, seller: &SellerId) -> ApiResult<(String, String)> {
-    #[derive(Deserialize)]
-    struct Waba {
-        waba_id: String,
-    }
-    let token = super::connection::access_token(sql, cfg, seller).await?;
-    let row: Option<Waba> =
-        crate::repo::opt(sql, Stmt::new("SELECT waba_id FROM wa_connections WHERE seller_id = ?").bind(&seller.0))
-            .await?;
-    let waba = row.map(|r| r.waba_id).ok_or_else(|| ApiError::internal("connection row vanished"))?;
-    Ok((waba, token))
-}
-
 pub async fn create(
     sql: &impl Sql,
     http: &impl Http,
@@ -253,7 +239,8 @@ pub async fn create(
     input: TemplateInput,
 ) -> ApiResult<TemplateView> {
     validate(&input)?;
-    let (waba, token) = account(sql, cfg, seller).await?;
+    let super::connection::Credentials { waba_id: waba, token, .. } =
+        super::connection::credentials(sql, cfg, seller).await?;
     let exists = crate::repo::opt::<Row>(
         sql,
         Stmt::new(format!("SELECT {COLUMNS} FROM wa_templates WHERE seller_id = ? AND name = ? AND language = ?"))
@@ -350,7 +337,8 @@ pub async fn delete(sql: &impl Sql, http: &impl Http, cfg: &Config, seller: &Sel
     if known.is_empty() {
         return Err(ApiError::not_found("no such template"));
     }
-    let (waba, token) = account(sql, cfg, seller).await?;
+    let super::connection::Credentials { waba_id: waba, token, .. } =
+        super::connection::credentials(sql, cfg, seller).await?;
     let query: String = url::form_urlencoded::Serializer::new(String::new()).append_pair("name", name).finish();
     super::graph::call(http, cfg, &token, http::Method::DELETE, &format!("{waba}/message_templates?{query}"), None)
         .await

@@ -1,14 +1,15 @@
 //! The WhatsApp Worker: Meta's webhook (the handshake, and signed deliveries made durable in R2
-//! with a reference on the queue before the 200), the seller's connection and the inbox's read
-//! side, all behind the gateway's WHATSAPP service binding; and the delivery queue's consumer
-//! (and its dead-letter consumer), which applies each delivery to D1. Decisions live in
-//! `linkhub_core::whatsapp`.
+//! with a reference on the queue before the 200), the seller's connection, templates and inbox,
+//! all behind the gateway's WHATSAPP service binding; and two queue consumers, each with its
+//! dead-letter consumer: deliveries (applied to D1) and sends (Graph calls, paced and retried).
+//! Decisions live in `linkhub_core::whatsapp`.
 
 use linkhub_cloudflare::{
-    D1Sql, FetchHttp, QueuePort, R2Blobs, WorkerSystem, bindings, config, from_core_response, to_core_request,
+    D1Sql, FetchHttp, KvPort, QueuePort, R2Blobs, WorkerSystem, bindings, config, from_core_response, to_core_request,
 };
 use linkhub_core::api::whatsapp::{self, WhatsappDeps};
 use linkhub_core::config::Role;
+use linkhub_core::whatsapp::send::{self, SendDeps};
 use linkhub_core::whatsapp::webhook;
 use worker::{Context, Env, MessageBatch, Request, Response, Result, event};
 
@@ -37,12 +38,22 @@ async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> Result<(
         batch.retry_all();
         return Ok(());
     };
-    let (sql, blobs) = (D1Sql(env.d1(bindings::DB)?), R2Blobs(env.bucket(bindings::BLOBS)?));
+    let (sql, queue) = (D1Sql(env.d1(bindings::DB)?), QueuePort(&env));
+    if batch.queue().starts_with("linkhub-whatsapp-send") {
+        let kv = KvPort(env.kv(bindings::KV)?);
+        let deps = SendDeps { sql: &sql, kv: &kv, queue: &queue, http: &FetchHttp, sys: &WorkerSystem, cfg: &cfg };
+        linkhub_cloudflare::consume(batch, async |body: &str, dead| {
+            if dead { send::dead_letter(&sql, &WorkerSystem, body).await } else { send::process(&deps, body).await }
+        })
+        .await;
+        return Ok(());
+    }
+    let blobs = R2Blobs(env.bucket(bindings::BLOBS)?);
     linkhub_cloudflare::consume(batch, async |body: &str, dead| {
         if dead {
             webhook::dead_letter(&sql, &WorkerSystem, body).await
         } else {
-            webhook::process(&sql, &blobs, &WorkerSystem, &cfg, body).await
+            webhook::process(&sql, &blobs, &queue, &WorkerSystem, &cfg, body).await
         }
     })
     .await;

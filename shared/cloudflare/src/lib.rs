@@ -24,6 +24,7 @@ pub mod bindings {
     pub const TAGGING_QUEUE: &str = "TAGGING_QUEUE";
     pub const IMPORT_QUEUE: &str = "IMPORT_QUEUE";
     pub const WHATSAPP_QUEUE: &str = "WHATSAPP_QUEUE";
+    pub const WHATSAPP_SEND_QUEUE: &str = "WHATSAPP_SEND_QUEUE";
     /// The WhatsApp function: webhook, connection and inbox routes.
     pub const WHATSAPP: &str = "WHATSAPP";
 

@@ -173,6 +173,7 @@ impl Queue for QueuePort<'_> {
             Topic::Tagging => bindings::TAGGING_QUEUE,
             Topic::Import => bindings::IMPORT_QUEUE,
             Topic::Whatsapp => bindings::WHATSAPP_QUEUE,
+            Topic::WhatsappSend => bindings::WHATSAPP_SEND_QUEUE,
         };
         let queue = self.0.queue(binding).map_err(|e| PortError::unavailable(format!("{binding}: {e}")))?;
         // A JS string on the wire: every consumer reads the same JSON text.

@@ -1,7 +1,8 @@
-//! The circuit breaker in front of TikTok. When TikTok is failing, every stage message that
-//! calls it would fail too, burn one of its attempts and end dead-lettered; the breaker stops
-//! calling instead, and the metadata stage puts its messages back for later without counting an
-//! attempt.
+//! The circuit breaker in front of a third party: TikTok (one breaker, [`KEY`]) and Meta's
+//! Graph (one per sending phone number, [`whatsapp_key`]). When the other side is failing, every
+//! message that calls it would fail too, burn one of its attempts and end dead-lettered; the
+//! breaker stops calling instead, and the caller puts its messages back for later without
+//! counting an attempt.
 //!
 //! - **Opens** after [`CONSECUTIVE`] failed calls in a row, or when at least half of the last
 //!   [`MIN_CALLS`] or more calls within [`WINDOW_MS`] failed, for [`OPEN_MS`].
@@ -24,6 +25,12 @@ use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 
 pub const KEY: &str = "breaker/tiktok";
+
+/// The breaker of one WhatsApp sending number: a number Meta is throttling or failing does not
+/// hold back another seller's.
+pub fn whatsapp_key(phone_number_id: &str) -> String {
+    format!("breaker/whatsapp/{phone_number_id}")
+}
 pub const CONSECUTIVE: u32 = 5;
 pub const WINDOW_MS: i64 = 30_000;
 pub const MIN_CALLS: u32 = 10;
@@ -55,11 +62,11 @@ pub enum Gate {
 }
 
 thread_local! {
-    /// This isolate's calls in the current window: (window start, calls, failures).
-    static WINDOW: Cell<(i64, u32, u32)> = const { Cell::new((0, 0, 0)) };
+    /// This isolate's calls in the current window, per breaker: (window start, calls, failures).
+    static WINDOWS: RefCell<std::collections::HashMap<String, (i64, u32, u32)>> = RefCell::default();
 }
 
-/// Whether one outbound result counts as TikTok failing.
+/// Whether one outbound result counts as the other side failing.
 pub fn is_failure(result: &Result<OutboundResponse, PortError>) -> bool {
     match result {
         Ok(resp) => resp.status == 429 || resp.status >= 500,
@@ -75,17 +82,24 @@ fn seconds_until(at: i64, now: i64) -> u32 {
 pub struct Breaker<'a, K, Y> {
     kv: &'a K,
     sys: &'a Y,
+    key: String,
     state: RefCell<Shared>,
     probing: Cell<bool>,
 }
 
 impl<'a, K: Kv, Y: System> Breaker<'a, K, Y> {
+    /// TikTok's breaker.
     pub fn new(kv: &'a K, sys: &'a Y) -> Self {
-        Breaker { kv, sys, state: RefCell::new(Shared::default()), probing: Cell::new(false) }
+        Self::keyed(kv, sys, KEY.to_owned())
+    }
+
+    /// The breaker kept under `key`.
+    pub fn keyed(kv: &'a K, sys: &'a Y, key: String) -> Self {
+        Breaker { kv, sys, key, state: RefCell::new(Shared::default()), probing: Cell::new(false) }
     }
 
     async fn load(&self) -> Shared {
-        match self.kv.get(KEY).await {
+        match self.kv.get(&self.key).await {
             Ok(Some(raw)) => serde_json::from_slice(&raw).unwrap_or_default(),
             _ => Shared::default(),
         }
@@ -94,10 +108,10 @@ impl<'a, K: Kv, Y: System> Breaker<'a, K, Y> {
     async fn store(&self, s: Shared) {
         *self.state.borrow_mut() = s;
         let result = if s == Shared::default() {
-            self.kv.delete(KEY).await
+            self.kv.delete(&self.key).await
         } else {
             match serde_json::to_vec(&s) {
-                Ok(raw) => self.kv.put(KEY, &raw, Some(TTL_SECONDS)).await,
+                Ok(raw) => self.kv.put(&self.key, &raw, Some(TTL_SECONDS)).await,
                 Err(e) => Err(PortError::invalid(e.to_string())),
             }
         };
@@ -130,12 +144,13 @@ impl<'a, K: Kv, Y: System> Breaker<'a, K, Y> {
     /// breaker does not close it or lower its count with what it read earlier.
     pub async fn record(&self, failed: bool) {
         let now = self.sys.now_ms();
-        let (calls, fails) = WINDOW.with(|w| {
-            let (start, calls, fails) = w.get();
+        let (calls, fails) = WINDOWS.with(|w| {
+            let mut windows = w.borrow_mut();
+            let window = windows.entry(self.key.clone()).or_default();
+            let (start, calls, fails) = *window;
             let (start, calls, fails) = if now - start > WINDOW_MS { (now, 0, 0) } else { (start, calls, fails) };
-            let next = (start, calls + 1, fails + u32::from(failed));
-            w.set(next);
-            (next.1, next.2)
+            *window = (start, calls + 1, fails + u32::from(failed));
+            (window.1, window.2)
         });
         let probing = self.probing.replace(false);
         if !failed && !probing && *self.state.borrow() == Shared::default() {
@@ -149,7 +164,7 @@ impl<'a, K: Kv, Y: System> Breaker<'a, K, Y> {
         if failed {
             let failures = current.failures + 1;
             if probing || failures >= CONSECUTIVE || (calls >= MIN_CALLS && fails * 2 >= calls) {
-                WINDOW.with(|w| w.set((now, 0, 0)));
+                WINDOWS.with(|w| w.borrow_mut().insert(self.key.clone(), (now, 0, 0)));
                 self.store(Shared { failures: 0, open_until: now + OPEN_MS, probe_until: 0 }).await;
             } else {
                 self.store(Shared { failures, ..current }).await;

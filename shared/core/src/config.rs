@@ -40,6 +40,8 @@ pub struct Config {
     /// Graph API base (`https://graph.facebook.com`; the sandbox in local runs) and version.
     pub whatsapp_graph_url: String,
     pub whatsapp_graph_version: String,
+    /// Messages one phone number sends per second at most (Meta's default throughput is 80).
+    pub whatsapp_send_per_second: u32,
 }
 
 /// Shortest HS256 key accepted: the hash's own output size (RFC 7518 section 3.2).
@@ -93,6 +95,7 @@ impl Role {
                 "DATA_ENCRYPTION_KEY",
                 "WHATSAPP_GRAPH_URL",
                 "WHATSAPP_GRAPH_VERSION",
+                "WHATSAPP_SEND_PER_SECOND",
                 "OUTBOUND_ALLOWED_ORIGINS",
                 "RETRY_BASE_DELAY_SECONDS",
                 "RETRY_MAX_DELAY_SECONDS",
@@ -231,6 +234,7 @@ impl Config {
             data_encryption_key,
             whatsapp_graph_url,
             whatsapp_graph_version,
+            whatsapp_send_per_second: num("WHATSAPP_SEND_PER_SECOND", 80)?.max(1),
         };
         if cfg.token_ttl_seconds == 0 {
             return Err(ConfigError { variable: "TOKEN_TTL_SECONDS", reason: "must be more than 0".into() });

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0011_events.sql", include_str!("../../../migrations/0011_events.sql")),
     ("0012_analytics.sql", include_str!("../../../migrations/0012_analytics.sql")),
     ("0013_whatsapp.sql", include_str!("../../../migrations/0013_whatsapp.sql")),
+    ("0014_whatsapp_send.sql", include_str!("../../../migrations/0014_whatsapp_send.sql")),
 ];
 
 /// The statements of a migration file: `--` comments dropped, split at `;`, except inside a

@@ -154,11 +154,20 @@ pub enum Topic {
     Import,
     /// WhatsApp webhook deliveries: a reference to the body kept in the blob store.
     Whatsapp,
+    /// Calls the WhatsApp sender makes to Graph: messages and read receipts.
+    WhatsappSend,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 6] =
-        [Topic::Metadata, Topic::Caption, Topic::Thumbnail, Topic::Tagging, Topic::Import, Topic::Whatsapp];
+    pub const ALL: [Topic; 7] = [
+        Topic::Metadata,
+        Topic::Caption,
+        Topic::Thumbnail,
+        Topic::Tagging,
+        Topic::Import,
+        Topic::Whatsapp,
+        Topic::WhatsappSend,
+    ];
     pub fn from_name(name: &str) -> Option<Topic> {
         Topic::ALL.into_iter().find(|t| t.name() == name)
     }
@@ -170,6 +179,7 @@ impl Topic {
             Topic::Tagging => "tagging",
             Topic::Import => "import",
             Topic::Whatsapp => "whatsapp",
+            Topic::WhatsappSend => "whatsapp-send",
         }
     }
 }

@@ -23,8 +23,23 @@ pub fn client_key(addr: &str) -> String {
 
 /// Counts one hit on `bucket`; answers 429 with `Retry-After` once `limit` is passed this minute.
 pub async fn hit(sql: &impl Sql, sys: &impl System, bucket: &str, limit: u32) -> ApiResult<()> {
+    match hit_within(sql, sys, bucket, limit, WINDOW_MS).await? {
+        None => Ok(()),
+        Some(wait_ms) => Err(ApiError::too_many(u64::try_from((wait_ms + 999) / 1000).unwrap_or(60).max(1))),
+    }
+}
+
+/// Counts one hit on `bucket` in windows of `window_ms`; once `limit` is passed, how long (ms)
+/// until the window ends. Buckets of different window lengths must not share a name.
+pub async fn hit_within(
+    sql: &impl Sql,
+    sys: &impl System,
+    bucket: &str,
+    limit: u32,
+    window_ms: i64,
+) -> ApiResult<Option<i64>> {
     let now = sys.now_ms();
-    let window = now / WINDOW_MS;
+    let window = now / window_ms;
     #[derive(Deserialize)]
     struct Count {
         count: i64,
@@ -45,11 +60,7 @@ pub async fn hit(sql: &impl Sql, sys: &impl System, bucket: &str, limit: u32) ->
         sql.execute(Stmt::new("DELETE FROM rate_windows WHERE bucket = ? AND window < ?").bind(bucket).bind(window))
             .await?;
     }
-    if count > i64::from(limit) {
-        let retry_after = ((window + 1) * WINDOW_MS - now + 999) / 1000;
-        return Err(ApiError::too_many(u64::try_from(retry_after.max(1)).unwrap_or(60)));
-    }
-    Ok(())
+    Ok((count > i64::from(limit)).then(|| ((window + 1) * window_ms - now).max(1)))
 }
 
 #[cfg(test)]

@@ -140,6 +140,8 @@ pub enum RouteId {
     DeleteTemplate,
     ListConversations,
     GetConversation,
+    UpdateConversation,
+    SendMessage,
     Drain,
     Migrate,
     StageDelivery,
@@ -241,6 +243,9 @@ pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
         route!(DeleteTemplate, DELETE "/api/v1/whatsapp/templates", Seller, 0, SubmitPerSellerAndClient, NoStore, Whatsapp, __path_delete_template),
         route!(ListConversations, GET "/api/v1/inbox/conversations", Seller, 0, None, NoStore, Whatsapp, __path_list_conversations),
         route!(GetConversation, GET "/api/v1/inbox/conversations/{id}", Seller, 0, None, NoStore, Whatsapp, __path_get_conversation),
+        route!(UpdateConversation, PATCH "/api/v1/inbox/conversations/{id}", Seller, JSON_BODY, None, NoStore, Whatsapp, __path_update_conversation),
+        // Sends are paced per number by the sender itself (WHATSAPP_SEND_PER_SECOND).
+        route!(SendMessage, POST "/api/v1/inbox/conversations/{id}/messages", Seller, crate::whatsapp::send::SEND_BODY, None, NoStore, Whatsapp, __path_send_message),
         route!(GetUpload, GET "/api/v1/uploads/{id}", Seller, 0, None, NoStore, Products, __path_get_upload),
         // What buyers' pages and the WhatsApp assistant read: cached (`crate::cache`), public.
         route!(PublicProduct, GET "/api/v1/public/products/{code}", Public, 0, None, Handler, Products, __path_public_product),

@@ -9,7 +9,7 @@ use linkhub_core::config::Role;
 use linkhub_core::error::ApiError;
 use linkhub_core::outbox::Delivery;
 use linkhub_core::outbox::Outbox;
-use linkhub_core::ports::{Http, OutboundRequest, PortError};
+use linkhub_core::ports::{Http, OutboundRequest, PortError, Topic};
 use linkhub_core::stages::StageOutcome;
 use linkhub_core::stages::analysis::{self, AnalysisDeps, Which};
 use spin_sdk::http::{IntoResponse, Request};
@@ -101,13 +101,21 @@ pub async fn stage_endpoint<F>(req: &CoreRequest, run: F) -> CoreResponse
 where
     F: AsyncFnOnce(&str, bool) -> StageOutcome,
 {
+    topic_endpoint(req, async |_, body: &str, dead| run(body, dead).await).await
+}
+
+/// [`stage_endpoint`] for a component that consumes several topics: the delivery's topic too.
+pub async fn topic_endpoint<F>(req: &CoreRequest, run: F) -> CoreResponse
+where
+    F: AsyncFnOnce(Option<Topic>, &str, bool) -> StageOutcome,
+{
     if req.method() != http::Method::POST {
         return api::error(&api::method_not_allowed());
     }
     let Ok(delivery) = serde_json::from_slice::<Delivery>(req.body()) else {
         return api::error(&ApiError::bad_request("invalid_delivery", "the body is not a stage delivery"));
     };
-    let outcome = run(&delivery.body, delivery.dead).await;
+    let outcome = run(Topic::from_name(&delivery.topic), &delivery.body, delivery.dead).await;
     api::json(StatusCode::OK, &outcome)
 }
 

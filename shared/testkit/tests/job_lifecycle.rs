@@ -54,7 +54,9 @@ fn run(app: &TestApp, topic: Topic, body: &str, dead: bool) -> StageOutcome {
         (Topic::Tagging, true) => app.dead_letter_stage(Which::Tagging, body),
         (Topic::Thumbnail, false) => app.process_thumbnail(body),
         (Topic::Thumbnail, true) => app.dead_letter_thumbnail(body),
-        (Topic::Import | Topic::Whatsapp, _) => panic!("the job lifecycle makes no imports or deliveries"),
+        (Topic::Import | Topic::Whatsapp | Topic::WhatsappSend, _) => {
+            panic!("the job lifecycle makes no imports or WhatsApp traffic")
+        }
     }
 }
 

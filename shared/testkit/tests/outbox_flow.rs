@@ -49,9 +49,21 @@ fn drain(app: &TestApp) -> DrainReport {
         (Topic::Import, false) => linkhub_core::imports::process(&imports, body).await,
         (Topic::Import, true) => linkhub_core::imports::dead_letter(&app.sql, &app.sys, body).await,
         (Topic::Whatsapp, false) => {
-            linkhub_core::whatsapp::webhook::process(&app.sql, &app.blobs, &app.sys, &app.cfg, body).await
+            linkhub_core::whatsapp::webhook::process(&app.sql, &app.blobs, &queue, &app.sys, &app.cfg, body).await
         }
         (Topic::Whatsapp, true) => linkhub_core::whatsapp::webhook::dead_letter(&app.sql, &app.sys, body).await,
+        (Topic::WhatsappSend, false) => {
+            let deps = linkhub_core::whatsapp::send::SendDeps {
+                sql: &app.sql,
+                kv: &app.kv,
+                queue: &queue,
+                http: &app.http,
+                sys: &app.sys,
+                cfg: &app.cfg,
+            };
+            linkhub_core::whatsapp::send::process(&deps, body).await
+        }
+        (Topic::WhatsappSend, true) => linkhub_core::whatsapp::send::dead_letter(&app.sql, &app.sys, body).await,
     }))
     .unwrap()
 }

@@ -8,7 +8,10 @@
 
 mod common;
 
-use common::{Reply, T0, TestApp, WHATSAPP_APP_SECRET};
+use common::wa::{
+    GOOD_TOKEN, connect, conversations, corpus, deliver, deliver_raw, rows, seller_id, status_delivery, text_delivery,
+};
+use common::{T0, TestApp, WHATSAPP_APP_SECRET};
 use linkhub_core::ports::{Sql, Stmt};
 use linkhub_core::stages::StageOutcome;
 use linkhub_core::whatsapp::inbox::status_rank;
@@ -16,78 +19,6 @@ use linkhub_core::whatsapp::webhook::sign;
 use linkhub_testkit::block_on;
 use serde_json::{Value, json};
 use std::path::PathBuf;
-
-const GOOD_TOKEN: &str = "EAAsandboxTokenForTests0123456789";
-
-fn corpus() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/whatsapp-corpus")
-}
-
-fn deliver_raw(app: &TestApp, body: &[u8], signature: Option<&str>) -> Reply {
-    let mut headers = vec![("content-type", "application/json")];
-    if let Some(s) = signature {
-        headers.push(("x-hub-signature-256", s));
-    }
-    app.call_raw("POST", "/webhooks/whatsapp", None, &headers, body.to_vec())
-}
-
-/// Signs and posts a delivery, then runs the consumer; every reference must settle as done.
-fn deliver(app: &TestApp, body: &[u8]) {
-    let r = deliver_raw(app, body, Some(&sign(body, WHATSAPP_APP_SECRET)));
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    for outcome in app.step_whatsapp() {
-        assert_eq!(outcome, StageOutcome::Done);
-    }
-}
-
-fn rows(app: &TestApp, sql: &str, params: &[&str]) -> Vec<Value> {
-    let mut stmt = Stmt::new(sql);
-    for p in params {
-        stmt = stmt.bind(*p);
-    }
-    block_on(app.sql.query(stmt)).unwrap().into_iter().map(Value::Object).collect()
-}
-
-fn seller_id(app: &TestApp, token: &str) -> String {
-    app.get("/api/v1/auth/me", Some(token)).json()["id"].as_str().unwrap().to_owned()
-}
-
-fn connect(app: &TestApp, token: &str, phone_number_id: &str) -> Reply {
-    app.call(
-        "PUT",
-        "/api/v1/whatsapp/connection",
-        Some(token),
-        &[],
-        Some(&json!({"phone_number_id": phone_number_id, "waba_id": "102290129340398", "access_token": GOOD_TOKEN})),
-    )
-}
-
-fn text_delivery(phone_number_id: &str, wamid: &str, from: &str, body: &str, ts: i64) -> Vec<u8> {
-    json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
-        "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "15550001111", "phone_number_id": phone_number_id},
-        "contacts": [{"profile": {"name": "Chiamaka"}, "wa_id": from}],
-        "messages": [{"from": from, "id": wamid, "timestamp": ts.to_string(), "type": "text", "text": {"body": body}}]
-    }}]}]})
-    .to_string()
-    .into_bytes()
-}
-
-fn status_delivery(phone_number_id: &str, wamid: &str, to: &str, status: &str, ts: i64) -> Vec<u8> {
-    json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
-        "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "15550001111", "phone_number_id": phone_number_id},
-        "statuses": [{"id": wamid, "status": status, "timestamp": ts.to_string(), "recipient_id": to}]
-    }}]}]})
-    .to_string()
-    .into_bytes()
-}
-
-fn conversations(app: &TestApp, token: &str, query: &str) -> Value {
-    let r = app.get(&format!("/api/v1/inbox/conversations{query}"), Some(token));
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    r.json()
-}
 
 /// The corpus, read with `serde_json::Value` independently of the hub's own parser: for every
 /// message, the stored row's type and contact; for every status, the stored status (the highest

@@ -28,6 +28,7 @@ fn component(topic: Topic) -> &'static str {
         Topic::Tagging => "auto-tagger",
         Topic::Import => "products",
         Topic::Whatsapp => "whatsapp",
+        Topic::WhatsappSend => "whatsapp",
     }
 }
 

@@ -5,12 +5,18 @@
 //! - `GET /{version}/{phone_number_id}`: the number. A bearer token must be sent; one that
 //!   contains `expired` is refused as Graph refuses a dead token (401, code 190); an id starting
 //!   `404` does not exist (400, code 100).
-//! - `POST /{version}/{phone_number_id}/messages`: recorded; answers `contacts` + `messages[].id`.
+//! - `POST /{version}/{phone_number_id}/messages`: recorded; a message answers `contacts` +
+//!   `messages[].id`, a read receipt (`"status": "read"`) `{"success": true}`.
 //! - `POST|GET|DELETE /{version}/{waba_id}/message_templates`: created as `PENDING`; listed;
 //!   deleted by `?name=`.
+//! - `GET /{version}/{media_id}`: a medium registered with `POST /_sandbox/graph/media` (body the
+//!   bytes, `?type=` its MIME type): Meta's `url`, `mime_type`, `sha256`, `file_size`; the url
+//!   (`/_sandbox/graph/media/{id}/download`) answers the bytes to a bearer token.
 //! - `GET /_sandbox/graph/sent`: what `messages` received, newest last.
-//! - `POST /_sandbox/graph/misbehave` `{"code": 131047 | 130429 | 500, "times": n}`: the next n
-//!   `messages` calls fail that way (131047 outside the window, 130429 rate limited, 5xx).
+//! - `POST /_sandbox/graph/misbehave` `{"code": 131047 | 130429 | 131056 | 500, "times": n,
+//!   "phone_number_id": optional}`: the next n `messages` calls (to that number, else to any)
+//!   fail that way (131047 outside the window, 130429 throughput, 131056 pair rate, 5xx); any
+//!   other code is answered 400 with that code.
 
 use serde_json::{Value, json};
 use std::sync::Mutex;
@@ -19,8 +25,11 @@ use std::sync::Mutex;
 pub struct Graph {
     sent: Mutex<Vec<Value>>,
     templates: Mutex<Vec<Value>>,
-    misbehave: Mutex<Option<(i64, u64)>>,
+    /// (number or any, code, times left), first match wins.
+    misbehave: Mutex<Vec<(Option<String>, i64, u64)>>,
     counter: Mutex<u64>,
+    /// Registered media by id: (MIME type, bytes).
+    media: Mutex<std::collections::HashMap<String, (String, Vec<u8>)>>,
 }
 
 pub struct Answer {
@@ -52,16 +61,34 @@ impl Graph {
     pub fn reset(&self) {
         lock(&self.sent).clear();
         lock(&self.templates).clear();
-        *lock(&self.misbehave) = None;
+        lock(&self.misbehave).clear();
     }
 
     pub fn set_misbehave(&self, body: &[u8]) -> Answer {
         let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-        let (Some(code), times) = (v["code"].as_i64(), v["times"].as_u64().unwrap_or(1)) else {
+        let (Some(code), times) = (v["code"].as_i64(), v["times"].as_u64().unwrap_or(1).max(1)) else {
             return error(400, 100, "code is required", "SandboxException");
         };
-        *lock(&self.misbehave) = Some((code, times));
-        Answer { status: 200, body: json!({"code": code, "times": times}) }
+        let phone = v["phone_number_id"].as_str().map(str::to_owned);
+        lock(&self.misbehave).push((phone.clone(), code, times));
+        Answer { status: 200, body: json!({"code": code, "times": times, "phone_number_id": phone}) }
+    }
+
+    /// `POST /_sandbox/graph/media?type=image/jpeg`: registers a medium; its Graph id.
+    pub fn add_media(&self, query: &str, body: &[u8]) -> Answer {
+        let mime = query.split('&').find_map(|kv| kv.strip_prefix("type=")).unwrap_or("").replace("%2F", "/");
+        if mime.is_empty() {
+            return error(400, 100, "type is required", "SandboxException");
+        }
+        let id = format!("{}", 7_000_000_000_000_000 + self.next_id());
+        lock(&self.media).insert(id.clone(), (mime, body.to_vec()));
+        Answer { status: 200, body: json!({"id": id}) }
+    }
+
+    /// The bytes behind a media URL, to a bearer token (Meta's URLs need the token too).
+    pub fn download(&self, id: &str, authorization: Option<&str>) -> Option<(String, Vec<u8>)> {
+        authorization.filter(|a| a.starts_with("Bearer ") && a.len() > 7)?;
+        lock(&self.media).get(id).cloned()
     }
 
     fn next_id(&self) -> u64 {
@@ -70,8 +97,16 @@ impl Graph {
         *n
     }
 
-    /// `rest` is the path after the version segment.
-    pub fn handle(&self, method: &str, rest: &[&str], query: &str, authorization: Option<&str>, body: &[u8]) -> Answer {
+    /// `rest` is the path after the version segment; `base` the sandbox's own origin.
+    pub fn handle(
+        &self,
+        method: &str,
+        rest: &[&str],
+        query: &str,
+        authorization: Option<&str>,
+        body: &[u8],
+        base: &str,
+    ) -> Answer {
         let token = authorization.and_then(|a| a.strip_prefix("Bearer ")).unwrap_or("").trim();
         if token.is_empty() {
             return error(
@@ -85,6 +120,21 @@ impl Graph {
             return error(401, 190, "Error validating access token: Session has expired.", "OAuthException");
         }
         match (method, rest) {
+            ("GET", [id]) if lock(&self.media).contains_key(*id) => {
+                let (mime, bytes) = lock(&self.media).get(*id).cloned().unwrap_or_default();
+                let sha256 = sha256_hex(&bytes);
+                Answer {
+                    status: 200,
+                    body: json!({
+                        "messaging_product": "whatsapp",
+                        "url": format!("{base}/_sandbox/graph/media/{id}/download"),
+                        "mime_type": mime,
+                        "sha256": sha256,
+                        "file_size": bytes.len(),
+                        "id": id,
+                    }),
+                }
+            }
             ("GET", [id]) => {
                 if id.starts_with("404") || !id.chars().all(|c| c.is_ascii_digit()) {
                     return error(
@@ -153,17 +203,38 @@ impl Graph {
         }
         {
             let mut m = lock(&self.misbehave);
-            if let Some((code, times)) = *m {
-                *m = if times > 1 { Some((code, times - 1)) } else { None };
+            if let Some(i) = m.iter().position(|(p, _, _)| p.as_deref().is_none_or(|p| p == phone)) {
+                let code = m[i].1;
+                m[i].2 -= 1;
+                if m[i].2 == 0 {
+                    m.remove(i);
+                }
                 return match code {
                     131_047 => error(400, 131_047, "(#131047) Re-engagement message", "OAuthException"),
                     130_429 => error(400, 130_429, "(#130429) Rate limit hit", "OAuthException"),
-                    status => {
+                    131_056 => error(
+                        400,
+                        131_056,
+                        "(#131056) (Business Account, Consumer Account) pair rate limit hit",
+                        "OAuthException",
+                    ),
+                    status @ 500..=599 => {
                         let status = u16::try_from(status).unwrap_or(500);
                         error(status, 1, "An unknown error occurred", "OAuthException")
                     }
+                    code => error(400, code, &format!("(#{code}) Sandbox refusal"), "OAuthException"),
                 };
             }
+        }
+        if v["status"] == "read" {
+            if v["message_id"].as_str().is_none_or(str::is_empty) {
+                return error(400, 100, "(#100) The parameter message_id is required.", "OAuthException");
+            }
+            lock(&self.sent).push(json!({"phone_number_id": phone, "wamid": null, "request": v}));
+            return Answer { status: 200, body: json!({"success": true}) };
+        }
+        if v["to"].as_str().is_none_or(str::is_empty) {
+            return error(400, 100, "(#100) The parameter to is required.", "OAuthException");
         }
         let wamid = format!("wamid.sandbox{:016}", self.next_id());
         let to = v["to"].as_str().unwrap_or("").to_owned();
@@ -173,4 +244,9 @@ impl Graph {
             body: json!({"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}], "messages": [{"id": wamid}]}),
         }
     }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

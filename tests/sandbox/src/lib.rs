@@ -122,11 +122,20 @@ impl Sandbox {
             && graph::is_version(version)
         {
             let query = url.split_once('?').map_or("", |(_, q)| q);
-            let a = self.graph.handle(method, rest, query, authorization, body);
+            let a = self.graph.handle(method, rest, query, authorization, body, &self.public_url);
             return json_reply(a.status, &a.body);
         }
         match (method, segs.as_slice()) {
             ("GET", ["_sandbox", "graph", "sent"]) => json_reply(200, &self.graph.sent()),
+            ("POST", ["_sandbox", "graph", "media"]) => {
+                let query = url.split_once('?').map_or("", |(_, q)| q);
+                let a = self.graph.add_media(query, body);
+                json_reply(a.status, &a.body)
+            }
+            ("GET", ["_sandbox", "graph", "media", id, "download"]) => match self.graph.download(id, authorization) {
+                Some((mime, bytes)) => reply(200, &mime, bytes),
+                None => json_reply(404, &json!({"error": {"message": "no such media, or no token", "code": 100}})),
+            },
             ("POST", ["_sandbox", "graph", "misbehave"]) => {
                 let a = self.graph.set_misbehave(body);
                 json_reply(a.status, &a.body)

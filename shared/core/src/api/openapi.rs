@@ -28,10 +28,10 @@ use crate::products::{PriceView, ProductView, SeoView, SourceView};
 use crate::storefront::StorefrontView;
 use crate::trends::{TrendsQuery, TrendsView};
 use crate::uploads::UploadView;
-use crate::whatsapp::connection::{ConnectionInput, ConnectionView};
+use crate::whatsapp::connection::{ConnectionInput, ConnectionView, TemplateRef};
 use crate::whatsapp::conversations::{
-    ContactView, ConversationDetail, ConversationPage, ConversationView, ListQuery as ConversationQuery, MessageView,
-    Window,
+    ContactView, ConversationDetail, ConversationPage, ConversationPatch, ConversationView,
+    ListQuery as ConversationQuery, MessageView, Window,
 };
 use crate::whatsapp::templates::{DeleteQuery as TemplateDeleteQuery, TemplateInput, TemplateList, TemplateView};
 use http::StatusCode;
@@ -366,6 +366,25 @@ fn list_conversations() {}
               (status = 404, body = ErrorBody)))]
 fn get_conversation() {}
 
+#[utoipa::path(patch, path = "/api/v1/inbox/conversations/{id}", tag = "inbox", security(("bearer" = [])),
+    params(("id" = String, Path, description = "conversation id")), request_body = ConversationPatch,
+    responses((status = 200, body = ConversationDetail, description = "updated; with read: true the buyer's latest message gets its read receipt"),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+fn update_conversation() {}
+
+#[utoipa::path(post, path = "/api/v1/inbox/conversations/{id}/messages", tag = "inbox", security(("bearer" = [])),
+    params(("id" = String, Path, description = "conversation id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "the same key twice sends one message")),
+    request_body(content = Object, description = "one message in Graph's shape: `type` (text, image, video, audio, document, sticker, \
+        location, contacts, interactive, template, reaction) and its object, e.g. {\"type\": \"text\", \"text\": {\"body\": \"Hi\", \
+        \"preview_url\": true}}; optional `reply_to` (a wamid)"),
+    responses((status = 202, body = MessageView, description = "queued; its status moves on to accepted, sent, delivered, read (or failed)"),
+              (status = 200, body = MessageView, description = "the message this Idempotency-Key queued before"),
+              (status = 404, body = ErrorBody, description = "no such conversation"),
+              (status = 409, body = ErrorBody, description = "window_closed (naming the approved templates), buyer_opted_out, template_not_approved, whatsapp_not_connected"),
+              (status = 422, body = ErrorBody, description = "a WhatsApp limit broken (3 buttons, 20-character titles, 10 rows, body lengths), each field named")))]
+fn send_message() {}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Link Hub API", description = "TikTok links to sellable products at the edge."),
@@ -376,7 +395,8 @@ fn get_conversation() {}
         FieldError, JobProduct, ProductView, PriceView, SeoView, SourceView, ProductPage, BulkRequest, BulkResult, BulkSkipped,
         StorefrontView, PublicStore, ImportView, ImportRowView, UploadView, Overview, ProductAnalytics, Breakdown,
         BreakdownRow, Counts, DayCounts, FunnelStep, ProductCounts, ConnectionInput, ConnectionView, ConversationPage,
-        ConversationView, ConversationDetail, ContactView, Window, MessageView, TemplateInput, TemplateView, TemplateList
+        ConversationView, ConversationDetail, ContactView, Window, MessageView, TemplateInput, TemplateView, TemplateList,
+        ConversationPatch, TemplateRef
     )),
     modifiers(&BearerAuth)
 )]

@@ -1,6 +1,7 @@
 //! The WhatsApp function's routes: Meta's webhook (the handshake and signed deliveries), the
-//! seller's connection, and the inbox's read side. Deliveries are applied by the same function's
-//! queue consumer (`crate::whatsapp::webhook::process`).
+//! seller's connection and templates, and the inbox (conversations, sending). Deliveries and
+//! sends are carried out by the same function's queue consumers
+//! (`crate::whatsapp::webhook::process`, `crate::whatsapp::send::process`).
 
 use super::{Request, Response, json, parse_json};
 use crate::config::Config;
@@ -8,14 +9,15 @@ use crate::error::ApiResult;
 use crate::log::LogCtx;
 use crate::ports::{Blobs, Http, Queue, Sql, System};
 use crate::routes::{RouteId, Service};
-use crate::whatsapp::{connection, conversations, templates, webhook};
+use crate::whatsapp::{connection, conversations, send, templates, webhook};
 use http::StatusCode;
 
 pub struct WhatsappDeps<'a, S, B, Q, H, Y> {
     pub sql: &'a S,
     /// Delivery bodies, until the consumer has applied them.
     pub blobs: &'a B,
-    /// References to delivery bodies (`Topic::Whatsapp`).
+    /// References to delivery bodies (`Topic::Whatsapp`) and messages to send
+    /// (`Topic::WhatsappSend`).
     pub queue: &'a Q,
     /// Graph, for the connection check.
     pub http: &'a H,
@@ -74,6 +76,18 @@ async fn dispatch<S: Sql, B: Blobs, Q: Queue, H: Http, Y: System>(
         }
         RouteId::GetConversation => {
             json(StatusCode::OK, &conversations::get(d.sql, d.sys, &super::seller(req)?, m.param("id")).await?)
+        }
+        RouteId::UpdateConversation => {
+            let seller = super::seller(req)?;
+            let detail = conversations::update(d.sql, d.queue, d.sys, &seller, m.param("id"), parse_json(req)?).await?;
+            json(StatusCode::OK, &detail)
+        }
+        RouteId::SendMessage => {
+            let seller = super::seller(req)?;
+            let key = super::header(req, "idempotency-key");
+            let (status, message) =
+                send::send(d.sql, d.queue, d.sys, &seller, m.param("id"), key, parse_json(req)?).await?;
+            json(status, &message)
         }
         _ => return Err(super::route_not_found()),
     })

@@ -25,6 +25,18 @@ pub struct ConnectionInput {
     /// The Meta commerce catalog the number sells from.
     #[serde(default)]
     pub catalog_id: Option<String>,
+    /// The approved template sent instead when a message cannot reach the buyer because the
+    /// 24-hour window has closed (Graph error 131047). It must take no variables.
+    #[serde(default)]
+    pub reengagement_template: Option<TemplateRef>,
+}
+
+/// A template by name and language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TemplateRef {
+    pub name: String,
+    /// Meta's language code: `en_US`, `pt_BR`, `sw`.
+    pub language: String,
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -37,6 +49,7 @@ pub struct ConnectionView {
     /// The token's mask: never the token.
     pub access_token: String,
     pub catalog_id: Option<String>,
+    pub reengagement_template: Option<TemplateRef>,
     /// Where Meta must deliver this number's webhooks (the app's callback URL).
     pub webhook_path: String,
     pub created_at: i64,
@@ -51,6 +64,8 @@ struct Row {
     verified_name: Option<String>,
     token_hint: String,
     catalog_id: Option<String>,
+    reengagement_template: Option<String>,
+    reengagement_language: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
@@ -64,6 +79,10 @@ impl From<Row> for ConnectionView {
             verified_name: r.verified_name,
             access_token: r.token_hint,
             catalog_id: r.catalog_id,
+            reengagement_template: r
+                .reengagement_template
+                .zip(r.reengagement_language)
+                .map(|(name, language)| TemplateRef { name, language }),
             webhook_path: "/webhooks/whatsapp".to_owned(),
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -107,6 +126,23 @@ fn validate(input: &ConnectionInput) -> ApiResult<()> {
             message: "must be 16 to 1024 visible ASCII characters".to_owned(),
         });
     }
+    if let Some(t) = &input.reengagement_template {
+        let name_ok = !t.name.is_empty()
+            && t.name.len() <= 512
+            && t.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !name_ok {
+            errors.push(FieldError {
+                path: "reengagement_template.name".to_owned(),
+                message: "must be a template name: lowercase letters, digits and _".to_owned(),
+            });
+        }
+        if t.language.is_empty() || t.language.len() > 15 {
+            errors.push(FieldError {
+                path: "reengagement_template.language".to_owned(),
+                message: "must be a language code such as en_US".to_owned(),
+            });
+        }
+    }
     if let Some(n) = &input.display_number
         && (n.chars().count() > 32 || !n.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)))
     {
@@ -148,8 +184,8 @@ pub async fn check_number(
     }
 }
 
-const COLUMNS: &str =
-    "phone_number_id, waba_id, display_number, verified_name, token_hint, catalog_id, created_at, updated_at";
+const COLUMNS: &str = "phone_number_id, waba_id, display_number, verified_name, token_hint, catalog_id, \
+     reengagement_template, reengagement_language, created_at, updated_at";
 
 /// Saves (or replaces) the seller's connection after Graph confirmed the token.
 pub async fn put(
@@ -172,11 +208,14 @@ pub async fn put(
         .execute(
             Stmt::new(
                 "INSERT INTO wa_connections (seller_id, phone_number_id, waba_id, display_number, verified_name, \
-                 token_sealed, token_hint, catalog_id, created_at, updated_at) VALUES (?, ?, ?, ?, nullif(?, ''), ?, ?, ?, ?, ?) \
+                 token_sealed, token_hint, catalog_id, reengagement_template, reengagement_language, created_at, \
+                 updated_at) VALUES (?, ?, ?, ?, nullif(?, ''), ?, ?, ?, ?, ?, ?, ?) \
                  ON CONFLICT (seller_id) DO UPDATE SET phone_number_id = excluded.phone_number_id, \
                  waba_id = excluded.waba_id, display_number = excluded.display_number, \
                  verified_name = excluded.verified_name, token_sealed = excluded.token_sealed, \
-                 token_hint = excluded.token_hint, catalog_id = excluded.catalog_id, updated_at = excluded.updated_at",
+                 token_hint = excluded.token_hint, catalog_id = excluded.catalog_id, \
+                 reengagement_template = excluded.reengagement_template, \
+                 reengagement_language = excluded.reengagement_language, updated_at = excluded.updated_at",
             )
             .bind(&seller.0)
             .bind(&input.phone_number_id)
@@ -186,6 +225,8 @@ pub async fn put(
             .bind(sealed)
             .bind(mask(token))
             .bind(input.catalog_id)
+            .bind(input.reengagement_template.as_ref().map(|t| t.name.clone()))
+            .bind(input.reengagement_template.map(|t| t.language))
             .bind(now)
             .bind(now),
         )
@@ -223,6 +264,8 @@ pub struct Credentials {
     pub phone_number_id: String,
     pub waba_id: String,
     pub token: String,
+    pub catalog_id: Option<String>,
+    pub reengagement: Option<TemplateRef>,
 }
 
 pub async fn credentials(sql: &impl Sql, cfg: &Config, seller: &SellerId) -> ApiResult<Credentials> {
@@ -231,15 +274,30 @@ pub async fn credentials(sql: &impl Sql, cfg: &Config, seller: &SellerId) -> Api
         phone_number_id: String,
         waba_id: String,
         token_sealed: String,
+        catalog_id: Option<String>,
+        reengagement_template: Option<String>,
+        reengagement_language: Option<String>,
     }
     let row: Sealed = crate::repo::opt(
         sql,
-        Stmt::new("SELECT phone_number_id, waba_id, token_sealed FROM wa_connections WHERE seller_id = ?")
-            .bind(&seller.0),
+        Stmt::new(
+            "SELECT phone_number_id, waba_id, token_sealed, catalog_id, reengagement_template, reengagement_language \
+             FROM wa_connections WHERE seller_id = ?",
+        )
+        .bind(&seller.0),
     )
     .await?
     .ok_or_else(not_connected)?;
     let token =
         keyring(cfg)?.open(&purpose(seller), &row.token_sealed).map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(Credentials { phone_number_id: row.phone_number_id, waba_id: row.waba_id, token })
+    Ok(Credentials {
+        phone_number_id: row.phone_number_id,
+        waba_id: row.waba_id,
+        token,
+        catalog_id: row.catalog_id,
+        reengagement: row
+            .reengagement_template
+            .zip(row.reengagement_language)
+            .map(|(name, language)| TemplateRef { name, language }),
+    })
 }

@@ -72,16 +72,19 @@ pub struct MessageView {
     #[serde(rename = "type")]
     pub kind: String,
     pub preview: String,
-    /// `received` for inbound; `sent`, `delivered`, `read`, `played` or `failed` for outbound.
+    /// `received` for inbound; for outbound `queued` (waiting for Graph), `accepted` (Graph took
+    /// it), then Meta's `sent`, `delivered`, `read`, `played`, or `failed` with the error.
     pub status: String,
     pub error_code: Option<i64>,
     pub error_title: Option<String>,
     pub reply_to: Option<String>,
     pub sent_at: i64,
     pub status_at: Option<i64>,
-    /// The message object as Meta delivered it (inbound).
+    /// The message object as Meta delivered it (inbound), or as the hub sends it (outbound).
     #[schema(value_type = Object)]
     pub payload: serde_json::Value,
+    /// Outbound, failed outside the window: the re-engagement template sent in its place.
+    pub replaced_by: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -201,30 +204,15 @@ struct MessageRow {
     sent_at: i64,
     status_at: Option<i64>,
     payload: String,
+    replaced_by: Option<String>,
 }
 
-pub async fn get(sql: &impl Sql, sys: &impl System, seller: &SellerId, id: &str) -> ApiResult<ConversationDetail> {
-    let row: Row = crate::repo::opt(
-        sql,
-        Stmt::new(format!("{SELECT} WHERE v.seller_id = ? AND v.id = ?")).bind(&seller.0).bind(id),
-    )
-    .await?
-    .ok_or_else(|| ApiError::not_found("no such conversation"))?;
-    let messages: Vec<MessageRow> = crate::repo::all(
-        sql,
-        Stmt::new(
-            "SELECT * FROM (SELECT id, wamid, direction, type, preview, status, error_code, error_title, reply_to, sent_at, \
-             status_at, payload FROM wa_messages WHERE seller_id = ? AND conversation_id = ? \
-             ORDER BY sent_at DESC, id DESC LIMIT ?) ORDER BY sent_at, id",
-        )
-        .bind(&seller.0)
-        .bind(id)
-        .bind(MESSAGES_SHOWN),
-    )
-    .await?;
-    let messages = messages
-        .into_iter()
-        .map(|m| MessageView {
+const MESSAGE_COLUMNS: &str = "id, wamid, direction, type, preview, status, error_code, error_title, reply_to, \
+     sent_at, status_at, payload, replaced_by";
+
+impl From<MessageRow> for MessageView {
+    fn from(m: MessageRow) -> Self {
+        MessageView {
             payload: serde_json::from_str(&m.payload).unwrap_or(serde_json::Value::Null),
             id: m.id,
             wamid: m.wamid,
@@ -237,7 +225,108 @@ pub async fn get(sql: &impl Sql, sys: &impl System, seller: &SellerId, id: &str)
             reply_to: m.reply_to,
             sent_at: m.sent_at,
             status_at: m.status_at,
-        })
-        .collect();
+            replaced_by: m.replaced_by,
+        }
+    }
+}
+
+/// One message of the seller's, by id.
+pub async fn message(sql: &impl Sql, seller: &SellerId, id: &str) -> ApiResult<MessageView> {
+    let stmt = Stmt::new(format!("SELECT {MESSAGE_COLUMNS} FROM wa_messages WHERE seller_id = ? AND id = ?"))
+        .bind(&seller.0)
+        .bind(id);
+    crate::repo::opt::<MessageRow>(sql, stmt)
+        .await?
+        .map(MessageView::from)
+        .ok_or_else(|| ApiError::not_found("no such message"))
+}
+
+pub async fn get(sql: &impl Sql, sys: &impl System, seller: &SellerId, id: &str) -> ApiResult<ConversationDetail> {
+    let row: Row = crate::repo::opt(
+        sql,
+        Stmt::new(format!("{SELECT} WHERE v.seller_id = ? AND v.id = ?")).bind(&seller.0).bind(id),
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("no such conversation"))?;
+    let messages: Vec<MessageRow> = crate::repo::all(
+        sql,
+        Stmt::new(format!(
+            "SELECT * FROM (SELECT {MESSAGE_COLUMNS} FROM wa_messages WHERE seller_id = ? AND conversation_id = ? \
+             ORDER BY sent_at DESC, id DESC LIMIT ?) ORDER BY sent_at, id"
+        ))
+        .bind(&seller.0)
+        .bind(id)
+        .bind(MESSAGES_SHOWN),
+    )
+    .await?;
+    let messages = messages.into_iter().map(MessageView::from).collect();
     Ok(ConversationDetail { conversation: row.view(sys.now_ms()), messages })
+}
+
+/// `PATCH /api/v1/inbox/conversations/{id}`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConversationPatch {
+    /// `open` or `resolved`.
+    pub state: Option<String>,
+    /// `true`: the seller has read it: unread goes to 0 and the buyer's latest message gets its
+    /// blue ticks (a read receipt to Graph).
+    pub read: Option<bool>,
+}
+
+pub async fn update(
+    sql: &impl Sql,
+    queue: &impl crate::ports::Queue,
+    sys: &impl System,
+    seller: &SellerId,
+    id: &str,
+    patch: ConversationPatch,
+) -> ApiResult<ConversationDetail> {
+    if let Some(s) = patch.state.as_deref()
+        && !matches!(s, "open" | "resolved")
+    {
+        return Err(ApiError::invalid_fields(vec![crate::error::FieldError {
+            path: "state".to_owned(),
+            message: "must be open or resolved".to_owned(),
+        }]));
+    }
+    let now = sys.now_ms();
+    let read = patch.read == Some(true);
+    let changed = sql
+        .execute(
+            Stmt::new(
+                "UPDATE wa_conversations SET state = coalesce(?, state), \
+                 unread = CASE WHEN ? THEN 0 ELSE unread END, updated_at = ? WHERE seller_id = ? AND id = ?",
+            )
+            .bind(patch.state)
+            .bind(i64::from(read))
+            .bind(now)
+            .bind(&seller.0)
+            .bind(id),
+        )
+        .await?;
+    if changed == 0 {
+        return Err(ApiError::not_found("no such conversation"));
+    }
+    if read {
+        #[derive(Deserialize)]
+        struct Latest {
+            wamid: String,
+        }
+        let latest: Option<Latest> = crate::repo::opt(
+            sql,
+            Stmt::new(
+                "SELECT wamid FROM wa_messages WHERE seller_id = ? AND conversation_id = ? AND direction = 'in' \
+                 AND EXISTS (SELECT 1 FROM wa_connections w WHERE w.seller_id = wa_messages.seller_id) \
+                 ORDER BY sent_at DESC, id DESC LIMIT 1",
+            )
+            .bind(&seller.0)
+            .bind(id),
+        )
+        .await?;
+        if let Some(l) = latest {
+            super::send::queue_read(queue, seller, &l.wamid).await?;
+        }
+    }
+    get(sql, sys, seller, id).await
 }

@@ -201,6 +201,11 @@ impl Message {
     }
 }
 
+/// A preview line as the inbox shows it: trimmed, at most [`PREVIEW_CHARS`].
+pub fn clip_preview(s: &str) -> String {
+    truncate(s, PREVIEW_CHARS)
+}
+
 fn truncate(s: &str, max: usize) -> String {
     let s = s.trim();
     if s.chars().count() <= max {

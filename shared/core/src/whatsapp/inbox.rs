@@ -26,6 +26,9 @@ pub struct Applied {
     pub dropped: usize,
     /// Entries Meta marked as errors, and statuses of kinds the hub does not track: logged.
     pub ignored: usize,
+    /// Outbound messages Meta failed because the window had closed (131047), by seller and
+    /// wamid: the sender queues the re-engagement template for them.
+    pub outside_window: Vec<(String, String)>,
 }
 
 /// How far a message has got; a status never moves it back.
@@ -130,6 +133,9 @@ async fn messages_change(
     for s in &value.statuses {
         if status(sql, sys, &seller, &value.contacts, s).await? {
             done.statuses += 1;
+            if s.status == "failed" && s.errors.iter().any(|e| e.code == Some(super::send::OUTSIDE_WINDOW)) {
+                done.outside_window.push((seller.clone(), s.id.clone()));
+            }
         } else {
             log.clone().with("status", s.status.as_str()).info(sys, "status of a kind not tracked; ignored");
             done.ignored += 1;

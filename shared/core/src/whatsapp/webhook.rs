@@ -68,7 +68,14 @@ pub async fn receive(
 /// The consumer: applies the delivery a reference points to, then deletes its body. A body
 /// already gone was applied by an earlier run (the queue delivers at least once). A store fault
 /// is retried; a body that is not JSON is kept and recorded for an operator.
-pub async fn process(sql: &impl Sql, blobs: &impl Blobs, sys: &impl System, cfg: &Config, body: &str) -> StageOutcome {
+pub async fn process(
+    sql: &impl Sql,
+    blobs: &impl Blobs,
+    queue: &impl Queue,
+    sys: &impl System,
+    cfg: &Config,
+    body: &str,
+) -> StageOutcome {
     let log = LogCtx::new("whatsapp");
     let Ok(reference) = serde_json::from_str::<DeliveryRef>(body) else {
         log.error(sys, "unparseable delivery reference dropped", body);
@@ -94,6 +101,13 @@ pub async fn process(sql: &impl Sql, blobs: &impl Blobs, sys: &impl System, cfg:
                 .with("statuses", applied.statuses)
                 .with("dropped", applied.dropped)
                 .info(sys, "delivery applied");
+            for (seller, wamid) in &applied.outside_window {
+                // Applied already: a redelivery finds the replacement made (one per message).
+                if let Err(e) = super::send::reengage_wamid(sql, queue, sys, &log, seller, wamid).await {
+                    log.warn(sys, "re-engagement not queued; retry", e.cause.as_deref().unwrap_or(&e.message));
+                    return StageOutcome::RetryAfter(cfg.retry_base_delay_seconds.max(1));
+                }
+            }
             if let Err(e) = blobs.delete(&reference.key).await {
                 // Applied: a later run finds it again and stores nothing twice.
                 log.warn(sys, "applied delivery's body not deleted", &e.to_string());

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod wa;
+
 use linkhub_core::api::gateway::{self, Action, GatewayDeps, Service};
 use linkhub_core::api::ingest::{self, IngestDeps};
 use linkhub_core::api::media;
@@ -13,6 +15,7 @@ use linkhub_core::config::Config;
 use linkhub_core::outbox::Outbox;
 use linkhub_core::ports::Topic;
 use linkhub_core::stages::{StageOutcome, analysis, dead_letter, metadata, thumbnail};
+use linkhub_core::whatsapp::send::SendDeps;
 use linkhub_testkit::{MemoryBlobs, MemoryKv, MemoryQueue, SqliteSql, TestSystem, UreqHttp, block_on};
 use serde_json::{Value, json};
 use std::sync::OnceLock;
@@ -185,7 +188,30 @@ impl TestApp {
         messages
             .iter()
             .map(|body| {
-                block_on(linkhub_core::whatsapp::webhook::process(&self.sql, &self.blobs, &self.sys, &self.cfg, body))
+                block_on(linkhub_core::whatsapp::webhook::process(
+                    &self.sql,
+                    &self.blobs,
+                    &self.queue,
+                    &self.sys,
+                    &self.cfg,
+                    body,
+                ))
+            })
+            .collect()
+    }
+
+    pub fn send_deps(&self) -> SendDeps<'_, SqliteSql, MemoryKv, MemoryQueue, UreqHttp, TestSystem> {
+        SendDeps { sql: &self.sql, kv: &self.kv, queue: &self.queue, http: &self.http, sys: &self.sys, cfg: &self.cfg }
+    }
+
+    /// Runs the WhatsApp sender over every queued send job (jobs it puts back wait for the next
+    /// call), returning each job with its outcome.
+    pub fn step_whatsapp_send(&self) -> Vec<(String, StageOutcome)> {
+        let jobs = self.queue.take(Topic::WhatsappSend);
+        jobs.into_iter()
+            .map(|body| {
+                let outcome = block_on(linkhub_core::whatsapp::send::process(&self.send_deps(), &body));
+                (body, outcome)
             })
             .collect()
     }

@@ -99,6 +99,17 @@ impl Hub {
         Reply { status, headers, body }
     }
 
+    /// A call to the sandbox itself (`/_sandbox/...`): what it was sent, how to misbehave.
+    pub fn sandbox_call(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
+        let b = ureq::http::Request::builder().method(method).uri(format!("{}{path}", self.sandbox));
+        let req =
+            b.header("content-type", "application/json").body(body.map(Value::to_string).unwrap_or_default()).unwrap();
+        let resp = self.agent.run(req).unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        assert_eq!(resp.status().as_u16(), 200, "{method} {path}");
+        let body = resp.into_body().with_config().limit(50 * 1024 * 1024).read_to_vec().unwrap();
+        serde_json::from_slice(&body).unwrap()
+    }
+
     pub fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.request("GET", path, token, &[], None)
     }

@@ -26,19 +26,18 @@ fn deliver(hub: &Hub, body: &[u8]) {
 
 /// A seller with a connected number (checked against the sandbox's Graph).
 fn connected_seller(hub: &Hub) -> (String, String) {
+    connected_seller_with(hub, json!({}))
+}
+
+fn connected_seller_with(hub: &Hub, extra: Value) -> (String, String) {
     let (token, _) = hub.seller();
     let phone = unique("");
-    let r = hub.request(
-        "PUT",
-        "/api/v1/whatsapp/connection",
-        Some(&token),
-        &[],
-        Some(
-            json!({"phone_number_id": phone, "waba_id": "102290129340398", "access_token": "EAAe2eSandboxToken0123456789"})
-                .to_string()
-                .into_bytes(),
-        ),
-    );
+    let mut body =
+        json!({"phone_number_id": phone, "waba_id": "102290129340398", "access_token": "EAAe2eSandboxToken0123456789"});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    let r = hub.request("PUT", "/api/v1/whatsapp/connection", Some(&token), &[], Some(body.to_string().into_bytes()));
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert!(!String::from_utf8_lossy(&r.body).contains("EAAe2eSandboxToken0123456789"), "the token is never shown");
     (token, phone)
@@ -59,6 +58,39 @@ fn text(phone: &str, wamid: &str, from: &str, body: &str) -> Vec<u8> {
         json!({"contacts": [{"profile": {"name": "Amara"}, "wa_id": from}],
                "messages": [{"from": from, "id": wamid, "timestamp": "1790000000", "type": "text", "text": {"body": body}}]}),
     )
+}
+
+/// A buyer's text sent just now: the customer-service window is open.
+fn text_now(phone: &str, wamid: &str, from: &str, body: &str) -> Vec<u8> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    change(
+        phone,
+        json!({"contacts": [{"profile": {"name": "Amara"}, "wa_id": from}],
+               "messages": [{"from": from, "id": wamid, "timestamp": now.to_string(), "type": "text", "text": {"body": body}}]}),
+    )
+}
+
+/// Polls one conversation until `done` holds for it.
+fn wait_conversation(hub: &Hub, token: &str, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let start = Instant::now();
+    loop {
+        let d = conversation(hub, token, id);
+        if done(&d) {
+            return d;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "the conversation did not settle: {d:#}");
+        std::thread::sleep(Duration::from_millis(150));
+    }
+}
+
+fn message<'a>(detail: &'a Value, id: &str) -> &'a Value {
+    detail["messages"].as_array().and_then(|m| m.iter().find(|m| m["id"] == id)).unwrap_or(&Value::Null)
+}
+
+/// What the sandbox's Graph received for one number.
+fn graph_sent(hub: &Hub, phone: &str) -> Vec<Value> {
+    let all = hub.sandbox_call("GET", "/_sandbox/graph/sent", None);
+    all.as_array().unwrap().iter().filter(|s| s["phone_number_id"] == phone).cloned().collect()
 }
 
 /// Polls the seller's inbox until `done` holds (the consumer runs shortly after the 200).
@@ -230,4 +262,109 @@ fn a_template_is_created_on_graph_listed_and_deleted() {
     let r = hub.request("DELETE", &format!("/api/v1/whatsapp/templates?name={name}"), Some(&token), &[], None);
     assert_eq!(r.status, 204, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(hub.get("/api/v1/whatsapp/templates", Some(&token)).json()["items"], json!([]));
+}
+
+/// The seller answers from the inbox: the reply (text, then reply buttons) is queued, sent by the
+/// send consumer to Graph exactly as Meta documents it, takes Graph's wamid and Meta's statuses;
+/// reading the conversation sends the buyer's blue ticks.
+#[test]
+fn a_reply_from_the_inbox_reaches_graph_and_follows_its_statuses() {
+    let hub = Hub::from_env();
+    let (token, phone) = connected_seller(&hub);
+    let buyer = "2348030000104";
+    let inbound = format!("wamid.e2e.{phone}.ask");
+    deliver(&hub, &text_now(&phone, &inbound, buyer, "Do you deliver to Ikeja?"));
+    let inbox = wait_inbox(&hub, &token, |v| v["items"].as_array().is_some_and(|i| !i.is_empty()));
+    let id = inbox["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(inbox["items"][0]["window"]["open"], true);
+    let path = format!("/api/v1/inbox/conversations/{id}/messages");
+    let r = hub.request(
+        "POST",
+        &path,
+        Some(&token),
+        &[("idempotency-key", "reply-1")],
+        Some(json!({"type": "text", "text": {"body": "Yes, tomorrow: https://shop.example/d", "preview_url": true}, "reply_to": inbound}).to_string().into_bytes()),
+    );
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    let reply = r.json()["id"].as_str().unwrap().to_owned();
+    let buttons = json!({"type": "interactive", "interactive": {"type": "button", "body": {"text": "Which size?"},
+        "action": {"buttons": [{"type": "reply", "reply": {"id": "size-m", "title": "M"}}, {"type": "reply", "reply": {"id": "size-l", "title": "L"}}]}}});
+    let r = hub.post(&path, Some(&token), &buttons);
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    let ask = r.json()["id"].as_str().unwrap().to_owned();
+    let too_many = json!({"type": "interactive", "interactive": {"type": "button", "body": {"text": "x"}, "action": {"buttons": [
+        {"type": "reply", "reply": {"id": "a", "title": "A"}}, {"type": "reply", "reply": {"id": "b", "title": "B"}},
+        {"type": "reply", "reply": {"id": "c", "title": "C"}}, {"type": "reply", "reply": {"id": "d", "title": "D"}}]}}});
+    let r = hub.post(&path, Some(&token), &too_many);
+    assert_eq!((r.status, r.error_code()), (422, "invalid_fields".to_owned()));
+    let detail = wait_conversation(&hub, &token, &id, |d| {
+        message(d, &reply)["status"] == "accepted" && message(d, &ask)["status"] == "accepted"
+    });
+    let wamid = message(&detail, &reply)["wamid"].as_str().unwrap().to_owned();
+    let sent = graph_sent(&hub, &phone);
+    let got = sent.iter().find(|s| s["wamid"] == wamid.as_str()).expect("Graph got the reply");
+    assert_eq!(
+        got["request"],
+        json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": buyer, "context": {"message_id": inbound},
+               "type": "text", "text": {"body": "Yes, tomorrow: https://shop.example/d", "preview_url": true}})
+    );
+    assert_eq!(sent.iter().filter(|s| s["request"]["type"] == "interactive").count(), 1);
+    deliver(
+        &hub,
+        &change(
+            &phone,
+            json!({"statuses": [{"id": wamid, "status": "delivered", "timestamp": "1790000100", "recipient_id": buyer}]}),
+        ),
+    );
+    wait_conversation(&hub, &token, &id, |d| message(d, &reply)["status"] == "delivered");
+    let r = hub.request(
+        "PATCH",
+        &format!("/api/v1/inbox/conversations/{id}"),
+        Some(&token),
+        &[],
+        Some(json!({"read": true}).to_string().into_bytes()),
+    );
+    assert_eq!((r.status, r.json()["unread"].as_i64()), (200, Some(0)), "{}", String::from_utf8_lossy(&r.body));
+    let start = Instant::now();
+    while !graph_sent(&hub, &phone)
+        .iter()
+        .any(|s| s["request"]["status"] == "read" && s["request"]["message_id"] == inbound.as_str())
+    {
+        assert!(start.elapsed() < Duration::from_secs(30), "no read receipt reached Graph");
+        std::thread::sleep(Duration::from_millis(150));
+    }
+}
+
+/// Graph refuses a reply because the window closed (131047): the message ends failed with the
+/// code, and the seller's re-engagement template goes in its place.
+#[test]
+fn outside_the_window_the_reengagement_template_goes_instead() {
+    let hub = Hub::from_env();
+    let (token, phone) =
+        connected_seller_with(&hub, json!({"reengagement_template": {"name": "come_back", "language": "en"}}));
+    deliver(&hub, &text_now(&phone, &format!("wamid.e2e.{phone}.late"), "2348030000105", "price?"));
+    let inbox = wait_inbox(&hub, &token, |v| v["items"].as_array().is_some_and(|i| !i.is_empty()));
+    let id = inbox["items"][0]["id"].as_str().unwrap().to_owned();
+    hub.sandbox_call(
+        "POST",
+        "/_sandbox/graph/misbehave",
+        Some(&json!({"code": 131047, "times": 1, "phone_number_id": phone})),
+    );
+    let r = hub.post(
+        &format!("/api/v1/inbox/conversations/{id}/messages"),
+        Some(&token),
+        &json!({"type": "text", "text": {"body": "It is 15,000 NGN"}}),
+    );
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    let original = r.json()["id"].as_str().unwrap().to_owned();
+    let detail = wait_conversation(&hub, &token, &id, |d| {
+        let m = message(d, &original);
+        m["status"] == "failed" && m["replaced_by"].as_str().is_some_and(|t| message(d, t)["status"] == "accepted")
+    });
+    let m = message(&detail, &original);
+    assert_eq!(m["error_code"], 131047);
+    let template = message(&detail, m["replaced_by"].as_str().unwrap());
+    assert_eq!(template["type"], "template");
+    let sent = graph_sent(&hub, &phone);
+    assert_eq!(sent.last().unwrap()["request"]["template"], json!({"name": "come_back", "language": {"code": "en"}}));
 }

@@ -14,6 +14,13 @@ ALTER TABLE wa_messages ADD COLUMN idempotency_key TEXT;
 CREATE UNIQUE INDEX wa_messages_by_idempotency_key ON wa_messages (seller_id, idempotency_key)
     WHERE idempotency_key IS NOT NULL;
 
+-- An inbound medium kept in the blob store (linkhub_core::whatsapp::media): its key, type and
+-- size, or why it was not kept.
+ALTER TABLE wa_messages ADD COLUMN media_key TEXT;
+ALTER TABLE wa_messages ADD COLUMN media_type TEXT;
+ALTER TABLE wa_messages ADD COLUMN media_bytes INTEGER;
+ALTER TABLE wa_messages ADD COLUMN media_error TEXT;
+
 -- The approved template a seller chose for buyers whose window has closed.
 ALTER TABLE wa_connections ADD COLUMN reengagement_template TEXT;
 ALTER TABLE wa_connections ADD COLUMN reengagement_language TEXT;

@@ -39,16 +39,24 @@ async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> Result<(
         return Ok(());
     };
     let (sql, queue) = (D1Sql(env.d1(bindings::DB)?), QueuePort(&env));
+    let blobs = R2Blobs(env.bucket(bindings::BLOBS)?);
     if batch.queue().starts_with("linkhub-whatsapp-send") {
         let kv = KvPort(env.kv(bindings::KV)?);
-        let deps = SendDeps { sql: &sql, kv: &kv, queue: &queue, http: &FetchHttp, sys: &WorkerSystem, cfg: &cfg };
+        let deps = SendDeps {
+            sql: &sql,
+            kv: &kv,
+            blobs: &blobs,
+            queue: &queue,
+            http: &FetchHttp,
+            sys: &WorkerSystem,
+            cfg: &cfg,
+        };
         linkhub_cloudflare::consume(batch, async |body: &str, dead| {
             if dead { send::dead_letter(&sql, &WorkerSystem, body).await } else { send::process(&deps, body).await }
         })
         .await;
         return Ok(());
     }
-    let blobs = R2Blobs(env.bucket(bindings::BLOBS)?);
     linkhub_cloudflare::consume(batch, async |body: &str, dead| {
         if dead {
             webhook::dead_letter(&sql, &WorkerSystem, body).await

@@ -44,6 +44,9 @@ pub struct Config {
     pub whatsapp_send_per_second: u32,
 }
 
+/// The host of the short-lived URLs Graph gives for buyers' media.
+pub const META_MEDIA_ORIGIN: &str = "https://lookaside.fbsbx.com";
+
 /// Shortest HS256 key accepted: the hash's own output size (RFC 7518 section 3.2).
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
@@ -196,6 +199,8 @@ impl Config {
         // Only the WhatsApp function may reach Graph: other roles' allow-lists stay TikTok's.
         if names.contains(&"WHATSAPP_GRAPH_URL") {
             outbound.push(origin("WHATSAPP_GRAPH_URL", &whatsapp_graph_url)?);
+            // Where Graph's media URLs point (`crate::whatsapp::media`).
+            outbound.push(origin("WHATSAPP_GRAPH_URL", META_MEDIA_ORIGIN)?);
         }
         let whatsapp_graph_version = text("WHATSAPP_GRAPH_VERSION").unwrap_or_else(|| "v23.0".to_owned());
         if !whatsapp_graph_version.starts_with('v')

@@ -142,6 +142,7 @@ pub enum RouteId {
     GetConversation,
     UpdateConversation,
     SendMessage,
+    GetMessageMedia,
     Drain,
     Migrate,
     StageDelivery,
@@ -246,6 +247,7 @@ pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
         route!(UpdateConversation, PATCH "/api/v1/inbox/conversations/{id}", Seller, JSON_BODY, None, NoStore, Whatsapp, __path_update_conversation),
         // Sends are paced per number by the sender itself (WHATSAPP_SEND_PER_SECOND).
         route!(SendMessage, POST "/api/v1/inbox/conversations/{id}/messages", Seller, crate::whatsapp::send::SEND_BODY, None, NoStore, Whatsapp, __path_send_message),
+        route!(GetMessageMedia, GET "/api/v1/inbox/messages/{id}/media", Seller, 0, None, NoStore, Whatsapp, __path_get_message_media),
         route!(GetUpload, GET "/api/v1/uploads/{id}", Seller, 0, None, NoStore, Products, __path_get_upload),
         // What buyers' pages and the WhatsApp assistant read: cached (`crate::cache`), public.
         route!(PublicProduct, GET "/api/v1/public/products/{code}", Public, 0, None, Handler, Products, __path_public_product),

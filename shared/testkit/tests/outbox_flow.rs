@@ -56,6 +56,7 @@ fn drain(app: &TestApp) -> DrainReport {
             let deps = linkhub_core::whatsapp::send::SendDeps {
                 sql: &app.sql,
                 kv: &app.kv,
+                blobs: &app.blobs,
                 queue: &queue,
                 http: &app.http,
                 sys: &app.sys,

@@ -516,3 +516,96 @@ fn a_dead_lettered_send_ends_failed_not_queued_forever() {
     assert_eq!(c.message(&id)["status"], "failed");
     assert_eq!(c.sent().len(), 0);
 }
+
+fn add_media(c: &Chat, mime: &str, bytes: &[u8]) -> String {
+    let mut req = OutboundRequest::get(format!("{}/_sandbox/graph/media?type={mime}", sandbox()), 4096);
+    req.method = http::Method::POST;
+    req.body = bytes.to_vec();
+    let r = block_on(c.app.http.send(req)).unwrap();
+    assert_eq!(r.status, 200);
+    serde_json::from_slice::<Value>(&r.body).unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+fn image_delivery(phone: &str, wamid: &str, kind: &str, media_id: &str) -> Vec<u8> {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp", "metadata": {"display_phone_number": "15550001111", "phone_number_id": phone},
+        "contacts": [{"profile": {"name": "Chiamaka"}, "wa_id": BUYER}],
+        "messages": [{"from": BUYER, "id": wamid, "timestamp": (T0 / 1000 + 30).to_string(), "type": kind,
+            kind: {"id": media_id, "mime_type": "image/jpeg", "sha256": "ignored-here", "caption": "This one in red?"}}]}}]}]})
+    .to_string()
+    .into_bytes()
+}
+
+/// The medium's row as the inbox shows it.
+fn media_of(c: &Chat, wamid: &str) -> Value {
+    let id = rows(&c.app, "SELECT id FROM wa_messages WHERE wamid = ?", &[wamid]).pop().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    c.message(&id)
+}
+
+#[test]
+fn a_buyers_photo_is_fetched_from_graph_into_the_blob_store_and_served_to_its_seller_only() {
+    let c = chat("5550100014");
+    let jpeg = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiktok/7301000000000000001.jpg"),
+    )
+    .unwrap();
+    let media_id = add_media(&c, "image/jpeg", &jpeg);
+    let body = image_delivery(&c.phone, "wamid.photo.1", "image", &media_id);
+    deliver(&c.app, &body);
+    deliver(&c.app, &body); // Meta's duplicate: stored once, fetched once
+    let outcomes = c.step();
+    assert_eq!(outcomes.len(), 1, "one fetch for two copies");
+    assert_eq!(outcomes[0].1, StageOutcome::Done);
+    let m = media_of(&c, "wamid.photo.1");
+    assert_eq!(m["media"]["content_type"], "image/jpeg");
+    assert_eq!(m["media"]["bytes"], jpeg.len());
+    let url = m["media"]["url"].as_str().unwrap().to_owned();
+    let r = c.app.get(&url, Some(&c.token));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, jpeg, "the bytes Graph had");
+    assert_eq!(r.headers.get("content-type").unwrap(), "image/jpeg");
+    assert_eq!(r.headers.get("x-content-type-options").unwrap(), "nosniff");
+    let intruder = c.app.signup("intruder");
+    assert_eq!(c.app.get(&url, Some(&intruder)).status, 404, "another seller cannot read it");
+}
+
+#[test]
+fn media_that_are_not_what_they_claim_or_not_allowed_are_refused_with_the_reason() {
+    let c = chat("5550100015");
+    let cases = [
+        (
+            "wamid.m.html",
+            "image",
+            add_media(&c, "image/jpeg", b"<html><script>alert(1)</script></html>"),
+            "the bytes are not image/jpeg",
+        ),
+        (
+            "wamid.m.svg",
+            "image",
+            add_media(&c, "image/svg+xml", b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
+            "is not a type WhatsApp allows for image",
+        ),
+        (
+            "wamid.m.exe",
+            "document",
+            add_media(&c, "application/x-msdownload", b"MZ\x90\x00"),
+            "is not a type WhatsApp allows for document",
+        ),
+        ("wamid.m.gone", "image", "4040000000000001".to_owned(), "Graph refused the medium (code 100)"),
+    ];
+    for (wamid, kind, media_id, _) in &cases {
+        deliver(&c.app, &image_delivery(&c.phone, wamid, kind, media_id));
+    }
+    let outcomes = c.step();
+    assert_eq!(outcomes.len(), cases.len());
+    assert!(outcomes.iter().all(|(_, o)| *o == StageOutcome::Failed { code: "media_refused".into() }), "{outcomes:?}");
+    for (wamid, _, _, why) in &cases {
+        let m = media_of(&c, wamid);
+        assert!(m["media"].is_null(), "{wamid}: not kept");
+        assert!(m["media_error"].as_str().unwrap_or("").contains(why), "{wamid}: {}", m["media_error"]);
+    }
+    assert_eq!(rows(&c.app, "SELECT id FROM wa_messages WHERE media_key IS NOT NULL", &[]).len(), 0);
+}

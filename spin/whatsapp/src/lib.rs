@@ -1,7 +1,8 @@
 //! The Spin WhatsApp component: Meta's webhook, the seller's connection and the inbox (private,
 //! reached from the gateway), and the delivery and send consumers (one outbox message per call
 //! from the drain). Delivery bodies go to the `objects` store (chunked, `linkhub_spin::KvBlobs`),
-//! their references and send jobs to the SQL outbox; the sender's breakers live in `default`.
+//! buyers' media too; references and send jobs go to the SQL outbox, the sender's breakers to
+//! `default`.
 
 use linkhub_core::api::whatsapp::{self, WhatsappDeps};
 use linkhub_core::config::Role;
@@ -25,7 +26,8 @@ async fn run(req: Request) -> Answer {
     let queue = Outbox { sql: &sql, sys: &SpinSystem };
     if req.uri().path() == STAGE_PATH {
         let kv = kv().await?;
-        let deps = SendDeps { sql: &sql, kv: &kv, queue: &queue, http: &SpinHttp, sys: &SpinSystem, cfg: &cfg };
+        let deps =
+            SendDeps { sql: &sql, kv: &kv, blobs: &blobs, queue: &queue, http: &SpinHttp, sys: &SpinSystem, cfg: &cfg };
         return Ok(topic_endpoint(&req, async |topic, body: &str, dead| match (topic, dead) {
             (Some(Topic::WhatsappSend), true) => send::dead_letter(&sql, &SpinSystem, body).await,
             (Some(Topic::WhatsappSend), false) => send::process(&deps, body).await,

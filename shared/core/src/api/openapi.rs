@@ -31,7 +31,7 @@ use crate::uploads::UploadView;
 use crate::whatsapp::connection::{ConnectionInput, ConnectionView, TemplateRef};
 use crate::whatsapp::conversations::{
     ContactView, ConversationDetail, ConversationPage, ConversationPatch, ConversationView,
-    ListQuery as ConversationQuery, MessageView, Window,
+    ListQuery as ConversationQuery, MediaView, MessageView, Window,
 };
 use crate::whatsapp::templates::{DeleteQuery as TemplateDeleteQuery, TemplateInput, TemplateList, TemplateView};
 use http::StatusCode;
@@ -385,6 +385,12 @@ fn update_conversation() {}
               (status = 422, body = ErrorBody, description = "a WhatsApp limit broken (3 buttons, 20-character titles, 10 rows, body lengths), each field named")))]
 fn send_message() {}
 
+#[utoipa::path(get, path = "/api/v1/inbox/messages/{id}/media", tag = "inbox", security(("bearer" = [])),
+    params(("id" = String, Path, description = "message id")),
+    responses((status = 200, description = "the medium a buyer sent, as kept (its type WhatsApp allows, at most 16 MiB)"),
+              (status = 404, body = ErrorBody, description = "no such message, or its medium was not kept (see media_error)")))]
+fn get_message_media() {}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Link Hub API", description = "TikTok links to sellable products at the edge."),
@@ -396,7 +402,7 @@ fn send_message() {}
         StorefrontView, PublicStore, ImportView, ImportRowView, UploadView, Overview, ProductAnalytics, Breakdown,
         BreakdownRow, Counts, DayCounts, FunnelStep, ProductCounts, ConnectionInput, ConnectionView, ConversationPage,
         ConversationView, ConversationDetail, ContactView, Window, MessageView, TemplateInput, TemplateView, TemplateList,
-        ConversationPatch, TemplateRef
+        ConversationPatch, TemplateRef, MediaView
     )),
     modifiers(&BearerAuth)
 )]

@@ -14,7 +14,7 @@ use http::StatusCode;
 
 pub struct WhatsappDeps<'a, S, B, Q, H, Y> {
     pub sql: &'a S,
-    /// Delivery bodies, until the consumer has applied them.
+    /// Delivery bodies, until the consumer has applied them; buyers' media.
     pub blobs: &'a B,
     /// References to delivery bodies (`Topic::Whatsapp`) and messages to send
     /// (`Topic::WhatsappSend`).
@@ -81,6 +81,21 @@ async fn dispatch<S: Sql, B: Blobs, Q: Queue, H: Http, Y: System>(
             let seller = super::seller(req)?;
             let detail = conversations::update(d.sql, d.queue, d.sys, &seller, m.param("id"), parse_json(req)?).await?;
             json(StatusCode::OK, &detail)
+        }
+        RouteId::GetMessageMedia => {
+            let blob = conversations::media(d.sql, d.blobs, &super::seller(req)?, m.param("id")).await?;
+            let mut r = super::bytes(StatusCode::OK, "application/octet-stream", blob.bytes);
+            let h = r.headers_mut();
+            if let Ok(v) = http::HeaderValue::from_str(&blob.content_type) {
+                h.insert(http::header::CONTENT_TYPE, v);
+            }
+            h.insert(http::header::X_CONTENT_TYPE_OPTIONS, http::HeaderValue::from_static("nosniff"));
+            // Only images are shown inline; anything else is a download, never a page.
+            if !blob.content_type.starts_with("image/") {
+                h.insert(http::header::CONTENT_DISPOSITION, http::HeaderValue::from_static("attachment"));
+            }
+            h.insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("private, max-age=86400"));
+            r
         }
         RouteId::SendMessage => {
             let seller = super::seller(req)?;

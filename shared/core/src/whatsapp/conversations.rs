@@ -85,6 +85,17 @@ pub struct MessageView {
     pub payload: serde_json::Value,
     /// Outbound, failed outside the window: the re-engagement template sent in its place.
     pub replaced_by: Option<String>,
+    /// An inbound medium the hub keeps: `GET /api/v1/inbox/messages/{id}/media`.
+    pub media: Option<MediaView>,
+    /// Why a medium was not kept (type, size, Graph's refusal).
+    pub media_error: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MediaView {
+    pub content_type: String,
+    pub bytes: i64,
+    pub url: String,
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -205,16 +216,18 @@ struct MessageRow {
     status_at: Option<i64>,
     payload: String,
     replaced_by: Option<String>,
+    media_type: Option<String>,
+    media_bytes: Option<i64>,
+    media_error: Option<String>,
 }
 
 const MESSAGE_COLUMNS: &str = "id, wamid, direction, type, preview, status, error_code, error_title, reply_to, \
-     sent_at, status_at, payload, replaced_by";
+     sent_at, status_at, payload, replaced_by, media_type, media_bytes, media_error";
 
 impl From<MessageRow> for MessageView {
     fn from(m: MessageRow) -> Self {
         MessageView {
             payload: serde_json::from_str(&m.payload).unwrap_or(serde_json::Value::Null),
-            id: m.id,
             wamid: m.wamid,
             direction: m.direction,
             kind: m.kind,
@@ -226,6 +239,13 @@ impl From<MessageRow> for MessageView {
             sent_at: m.sent_at,
             status_at: m.status_at,
             replaced_by: m.replaced_by,
+            media: m.media_type.map(|content_type| MediaView {
+                content_type,
+                bytes: m.media_bytes.unwrap_or(0),
+                url: format!("/api/v1/inbox/messages/{}/media", m.id),
+            }),
+            media_error: m.media_error,
+            id: m.id,
         }
     }
 }
@@ -329,4 +349,24 @@ pub async fn update(
         }
     }
     get(sql, sys, seller, id).await
+}
+
+/// A kept medium's bytes, for the seller whose buyer sent it.
+pub async fn media(
+    sql: &impl Sql,
+    blobs: &impl crate::ports::Blobs,
+    seller: &SellerId,
+    id: &str,
+) -> ApiResult<crate::ports::Blob> {
+    #[derive(Deserialize)]
+    struct Key {
+        media_key: Option<String>,
+    }
+    let key: Option<Key> = crate::repo::opt(
+        sql,
+        Stmt::new("SELECT media_key FROM wa_messages WHERE seller_id = ? AND id = ?").bind(&seller.0).bind(id),
+    )
+    .await?;
+    let key = key.and_then(|k| k.media_key).ok_or_else(|| ApiError::not_found("no kept medium for this message"))?;
+    blobs.get(&key).await?.ok_or_else(|| ApiError::not_found("no kept medium for this message"))
 }

@@ -29,6 +29,8 @@ pub struct Applied {
     /// Outbound messages Meta failed because the window had closed (131047), by seller and
     /// wamid: the sender queues the re-engagement template for them.
     pub outside_window: Vec<(String, String)>,
+    /// Media of newly stored messages, for the sender's consumer to fetch.
+    pub media: Vec<super::send::Job>,
 }
 
 /// How far a message has got; a status never moves it back.
@@ -126,6 +128,17 @@ async fn messages_change(
         };
         if inbound(sql, sys, &seller, &value.contacts, &m).await? {
             done.messages += 1;
+            if super::media::is_media_kind(&m.kind)
+                && let Some(id) = m.raw[m.kind.as_str()]["id"].as_str().filter(|id| !id.is_empty())
+            {
+                done.media.push(super::send::Job::Media {
+                    seller: seller.clone(),
+                    wamid: m.wamid.clone(),
+                    kind: m.kind.clone(),
+                    media_id: id.to_owned(),
+                    attempt: 0,
+                });
+            }
         } else {
             done.duplicates += 1;
         }

@@ -113,7 +113,10 @@ pub async fn fetch(
         return Ok(Fetched::Refused(format!("{:?} is not a type WhatsApp allows for {kind}", described.mime_type)));
     }
     if described.file_size.is_some_and(|n| n > MAX_BYTES as u64) {
-        return Ok(Fetched::Refused(format!("{} bytes is more than the {MAX_BYTES} kept", described.file_size.unwrap_or(0))));
+        return Ok(Fetched::Refused(format!(
+            "{} bytes is more than the {MAX_BYTES} kept",
+            described.file_size.unwrap_or(0)
+        )));
     }
     if !(described.url.starts_with("https://") || described.url.starts_with("http://")) {
         return Ok(Fetched::Refused("Graph gave no media URL".to_owned()));
@@ -155,7 +158,13 @@ pub async fn fetch(
 }
 
 /// Records how fetching ended on the message.
-pub async fn record(sql: &impl Sql, sys: &impl System, seller: &str, wamid: &str, fetched: &Fetched) -> crate::error::ApiResult<()> {
+pub async fn record(
+    sql: &impl Sql,
+    sys: &impl System,
+    seller: &str,
+    wamid: &str,
+    fetched: &Fetched,
+) -> crate::error::ApiResult<()> {
     let stmt = match fetched {
         Fetched::Kept { content_type, bytes } => Stmt::new(
             "UPDATE wa_messages SET media_key = ?, media_type = ?, media_bytes = ?, media_error = NULL, updated_at = ? \

@@ -8,6 +8,7 @@ pub mod conversations;
 pub mod delivery;
 pub mod graph;
 pub mod inbox;
+pub mod media;
 pub mod message;
 pub mod send;
 pub mod templates;

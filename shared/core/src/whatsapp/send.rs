@@ -20,7 +20,8 @@
 //!   Graph's code and message, for the inbox to show.
 //!
 //! A message is claimed with a lease before its call, so a redelivered queue message never sends
-//! twice at once. Read receipts ride the same queue and rules without a row.
+//! twice at once. Read receipts and the fetching of buyers' media (`super::media`) ride the same
+//! queue and retry rules.
 
 use super::conversations::{self, MessageView, WINDOW_MS};
 use super::graph::{self, Failure};
@@ -31,7 +32,7 @@ use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
 use crate::log::LogCtx;
-use crate::ports::{Http, Kv, PortErrorKind, Queue, Sql, Stmt, System, Topic};
+use crate::ports::{Blobs, Http, Kv, PortErrorKind, Queue, Sql, Stmt, System, Topic};
 use crate::stages::StageOutcome;
 use http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
@@ -49,7 +50,7 @@ const PAIR_RATE: i64 = 131_056;
 
 /// What the send queue carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "job", rename_all = "snake_case")]
 pub enum Job {
     Message {
         seller: String,
@@ -58,6 +59,15 @@ pub enum Job {
     Read {
         seller: String,
         wamid: String,
+        #[serde(default)]
+        attempt: u32,
+    },
+    /// A buyer's medium to fetch into the blob store (`super::media`).
+    Media {
+        seller: String,
+        wamid: String,
+        kind: String,
+        media_id: String,
         #[serde(default)]
         attempt: u32,
     },
@@ -74,8 +84,10 @@ pub struct SendInput {
     pub reply_to: Option<String>,
 }
 
-pub struct SendDeps<'a, S, K, Q, H, Y> {
+pub struct SendDeps<'a, S, K, B, Q, H, Y> {
     pub sql: &'a S,
+    /// Buyers' media, fetched from Graph.
+    pub blobs: &'a B,
     /// The breakers' shared state.
     pub kv: &'a K,
     pub queue: &'a Q,
@@ -332,8 +344,8 @@ fn code_of(f: &Failure) -> (i64, String) {
     }
 }
 
-pub async fn process<S: Sql, K: Kv, Q: Queue, H: Http, Y: System>(
-    d: &SendDeps<'_, S, K, Q, H, Y>,
+pub async fn process<S: Sql, K: Kv, B: Blobs, Q: Queue, H: Http, Y: System>(
+    d: &SendDeps<'_, S, K, B, Q, H, Y>,
     body: &str,
 ) -> StageOutcome {
     let log = LogCtx::new("whatsapp-send");
@@ -344,6 +356,10 @@ pub async fn process<S: Sql, K: Kv, Q: Queue, H: Http, Y: System>(
     let outcome = match &job {
         Job::Message { seller, id } => message(d, &log.clone().with("message", id.as_str()), &job, seller, id).await,
         Job::Read { seller, wamid, attempt } => read(d, &log, &job, seller, wamid, *attempt).await,
+        Job::Media { seller, wamid, kind, media_id, attempt } => {
+            let log = log.clone().with("wamid", wamid.as_str());
+            media(d, &log, seller, wamid, kind, media_id, *attempt).await
+        }
     };
     outcome.unwrap_or_else(|e| {
         log.warn(d.sys, "store fault while sending; retry", e.cause.as_deref().unwrap_or(&e.message));
@@ -361,8 +377,8 @@ async fn later(queue: &impl Queue, job: &Job, seconds: u32) -> StageOutcome {
 }
 
 /// The number's breaker and throughput allow a call now, or the seconds to wait.
-async fn gate<S: Sql, K: Kv, Q: Queue, H: Http, Y: System>(
-    d: &SendDeps<'_, S, K, Q, H, Y>,
+async fn gate<S: Sql, K: Kv, B: Blobs, Q: Queue, H: Http, Y: System>(
+    d: &SendDeps<'_, S, K, B, Q, H, Y>,
     breaker: &Breaker<'_, K, Y>,
     phone_number_id: &str,
 ) -> ApiResult<Option<u32>> {
@@ -384,8 +400,8 @@ struct Pending {
     bsuid: Option<String>,
 }
 
-async fn message<S: Sql, K: Kv, Q: Queue, H: Http, Y: System>(
-    d: &SendDeps<'_, S, K, Q, H, Y>,
+async fn message<S: Sql, K: Kv, B: Blobs, Q: Queue, H: Http, Y: System>(
+    d: &SendDeps<'_, S, K, B, Q, H, Y>,
     log: &LogCtx,
     job: &Job,
     seller: &str,
@@ -681,8 +697,8 @@ pub async fn reengage_wamid(
     }
 }
 
-async fn read<S: Sql, K: Kv, Q: Queue, H: Http, Y: System>(
-    d: &SendDeps<'_, S, K, Q, H, Y>,
+async fn read<S: Sql, K: Kv, B: Blobs, Q: Queue, H: Http, Y: System>(
+    d: &SendDeps<'_, S, K, B, Q, H, Y>,
     log: &LogCtx,
     job: &Job,
     seller: &str,
@@ -716,6 +732,61 @@ async fn read<S: Sql, K: Kv, Q: Queue, H: Http, Y: System>(
     Ok(StageOutcome::Failed { code: "read_receipt_failed".to_owned() })
 }
 
+#[allow(clippy::too_many_arguments)]
+async fn media<S: Sql, K: Kv, B: Blobs, Q: Queue, H: Http, Y: System>(
+    d: &SendDeps<'_, S, K, B, Q, H, Y>,
+    log: &LogCtx,
+    seller: &str,
+    wamid: &str,
+    kind: &str,
+    media_id: &str,
+    attempt: u32,
+) -> ApiResult<StageOutcome> {
+    use super::media::{self, Fetched};
+    let creds = match super::connection::credentials(d.sql, d.cfg, &SellerId(seller.to_owned())).await {
+        Ok(c) => c,
+        Err(e) if e.status == StatusCode::NOT_FOUND => {
+            media::record(d.sql, d.sys, seller, wamid, &Fetched::Refused("the number was disconnected".to_owned()))
+                .await?;
+            return Ok(StageOutcome::Failed { code: "whatsapp_not_connected".to_owned() });
+        }
+        Err(e) => return Err(e),
+    };
+    match media::fetch(d.http, d.blobs, d.cfg, &creds.token, seller, wamid, kind, media_id).await {
+        Ok(fetched) => {
+            media::record(d.sql, d.sys, seller, wamid, &fetched).await?;
+            match &fetched {
+                Fetched::Kept { bytes, .. } => {
+                    log.clone().with("bytes", *bytes).info(d.sys, "medium kept");
+                    Ok(StageOutcome::Done)
+                }
+                Fetched::Refused(why) => {
+                    log.warn(d.sys, "medium not kept", why);
+                    Ok(StageOutcome::Failed { code: "media_refused".to_owned() })
+                }
+            }
+        }
+        Err(media::Transient(failure)) => {
+            let (_, title) = code_of(&failure);
+            let attempt = attempt + 1;
+            if i64::from(attempt) < MAX_ATTEMPTS {
+                log.clone().with("attempt", attempt).warn(d.sys, "medium not fetched yet; retrying", &title);
+                let next = Job::Media {
+                    seller: seller.to_owned(),
+                    wamid: wamid.to_owned(),
+                    kind: kind.to_owned(),
+                    media_id: media_id.to_owned(),
+                    attempt,
+                };
+                return Ok(later(d.queue, &next, backoff(d.sys, d.cfg, attempt, 0)).await);
+            }
+            media::record(d.sql, d.sys, seller, wamid, &Fetched::Refused(format!("gave up: {title}"))).await?;
+            log.error(d.sys, "medium not fetched; retries exhausted", &title);
+            Ok(StageOutcome::Failed { code: crate::stages::RETRIES_EXHAUSTED.to_owned() })
+        }
+    }
+}
+
 /// A send job whose queue retries ran out (store faults all along): the message is failed, so
 /// the inbox shows it instead of a message forever queued.
 pub async fn dead_letter(sql: &impl Sql, sys: &impl System, body: &str) -> StageOutcome {
@@ -733,6 +804,13 @@ pub async fn dead_letter(sql: &impl Sql, sys: &impl System, body: &str) -> Stage
         Ok(Job::Read { wamid, .. }) => {
             log.with("wamid", wamid.as_str()).error(sys, "read receipt dead-lettered", "");
             StageOutcome::Failed { code: crate::stages::RETRIES_EXHAUSTED.to_owned() }
+        }
+        Ok(Job::Media { seller, wamid, .. }) => {
+            let why = super::media::Fetched::Refused("not fetched: the hub's stores kept failing".to_owned());
+            match super::media::record(sql, sys, &seller, &wamid, &why).await {
+                Ok(()) => StageOutcome::Failed { code: crate::stages::RETRIES_EXHAUSTED.to_owned() },
+                Err(_) => StageOutcome::RetryAfter(30),
+            }
         }
         Err(_) => {
             log.error(sys, "unparseable dead-lettered send job dropped", body);

@@ -101,6 +101,18 @@ pub async fn process(
                 .with("statuses", applied.statuses)
                 .with("dropped", applied.dropped)
                 .info(sys, "delivery applied");
+            for job in &applied.media {
+                // Applied already: a redelivery stores nothing new and so queues nothing again.
+                let queued = match serde_json::to_string(job) {
+                    Ok(body) => queue.send(Topic::WhatsappSend, &body).await,
+                    Err(e) => Err(crate::ports::PortError::invalid(e.to_string())),
+                };
+                if let (Err(e), super::send::Job::Media { seller, wamid, .. }) = (queued, job) {
+                    log.error(sys, "a medium will not be fetched: its job was not queued", &e.to_string());
+                    let why = super::media::Fetched::Refused("not fetched: the queue was unavailable".to_owned());
+                    let _ = super::media::record(sql, sys, seller, wamid, &why).await;
+                }
+            }
             for (seller, wamid) in &applied.outside_window {
                 // Applied already: a redelivery finds the replacement made (one per message).
                 if let Err(e) = super::send::reengage_wamid(sql, queue, sys, &log, seller, wamid).await {

@@ -200,8 +200,16 @@ impl TestApp {
             .collect()
     }
 
-    pub fn send_deps(&self) -> SendDeps<'_, SqliteSql, MemoryKv, MemoryQueue, UreqHttp, TestSystem> {
-        SendDeps { sql: &self.sql, kv: &self.kv, queue: &self.queue, http: &self.http, sys: &self.sys, cfg: &self.cfg }
+    pub fn send_deps(&self) -> SendDeps<'_, SqliteSql, MemoryKv, MemoryBlobs, MemoryQueue, UreqHttp, TestSystem> {
+        SendDeps {
+            sql: &self.sql,
+            kv: &self.kv,
+            blobs: &self.blobs,
+            queue: &self.queue,
+            http: &self.http,
+            sys: &self.sys,
+            cfg: &self.cfg,
+        }
     }
 
     /// Runs the WhatsApp sender over every queued send job (jobs it puts back wait for the next

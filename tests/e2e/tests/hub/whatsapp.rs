@@ -368,3 +368,46 @@ fn outside_the_window_the_reengagement_template_goes_instead() {
     let sent = graph_sent(&hub, &phone);
     assert_eq!(sent.last().unwrap()["request"]["template"], json!({"name": "come_back", "language": {"code": "en"}}));
 }
+
+/// A buyer's photo: the delivery names Graph's media id; the send consumer asks Graph for it,
+/// reads its URL with the seller's token, checks type, size and hash, and keeps it (R2; Spin's
+/// objects store) for the inbox to show.
+#[test]
+fn a_buyers_photo_is_kept_and_served_to_the_seller() {
+    let hub = Hub::from_env();
+    let (token, phone) = connected_seller(&hub);
+    let png = include_bytes!("../../../fixtures/tiktok/7301000000000000002.png");
+    let b = ureq::http::Request::builder()
+        .method("POST")
+        .uri(format!("{}/_sandbox/graph/media?type=image/png", hub.sandbox))
+        .body(png.to_vec())
+        .unwrap();
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let resp = agent.run(b).unwrap();
+    let media: Value = serde_json::from_slice(&resp.into_body().read_to_vec().unwrap()).unwrap();
+    let media_id = media["id"].as_str().unwrap().to_owned();
+    let wamid = format!("wamid.e2e.{phone}.photo");
+    deliver(
+        &hub,
+        &change(
+            &phone,
+            json!({"contacts": [{"profile": {"name": "Amara"}, "wa_id": "2348030000106"}],
+                   "messages": [{"from": "2348030000106", "id": wamid, "timestamp": "1790000000", "type": "image",
+                                 "image": {"id": media_id, "mime_type": "image/png", "caption": "this one?"}}]}),
+        ),
+    );
+    let inbox = wait_inbox(&hub, &token, |v| v["items"].as_array().is_some_and(|i| !i.is_empty()));
+    let id = inbox["items"][0]["id"].as_str().unwrap().to_owned();
+    let detail = wait_conversation(&hub, &token, &id, |d| d["messages"][0]["media"].is_object());
+    let m = &detail["messages"][0];
+    assert_eq!(
+        (m["media"]["content_type"].as_str(), m["media"]["bytes"].as_u64()),
+        (Some("image/png"), Some(png.len() as u64))
+    );
+    let r = hub.get(m["media"]["url"].as_str().unwrap(), Some(&token));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, png.to_vec());
+    assert_eq!(r.header("content-type"), Some("image/png"));
+    let (other, _) = connected_seller(&hub);
+    assert_eq!(hub.get(m["media"]["url"].as_str().unwrap(), Some(&other)).status, 404);
+}

@@ -609,3 +609,14 @@ fn media_that_are_not_what_they_claim_or_not_allowed_are_refused_with_the_reason
     }
     assert_eq!(rows(&c.app, "SELECT id FROM wa_messages WHERE media_key IS NOT NULL", &[]).len(), 0);
 }
+
+/// A dead-lettered copy of a job whose message was sent meanwhile leaves it as sent.
+#[test]
+fn a_dead_lettered_copy_never_fails_a_message_already_sent() {
+    let c = chat("5550100016");
+    let id = c.send(&text("Hello")).json()["id"].as_str().unwrap().to_owned();
+    let job = serde_json::to_string(&Job::Message { seller: c.seller.clone(), id: id.clone() }).unwrap();
+    assert_eq!(c.step()[0].1, StageOutcome::Done);
+    block_on(send::dead_letter(&c.app.sql, &c.app.sys, &job));
+    assert_eq!(c.message(&id)["status"], "accepted");
+}

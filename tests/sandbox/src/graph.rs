@@ -130,7 +130,8 @@ impl Graph {
                         "url": format!("{base}/_sandbox/graph/media/{id}/download"),
                         "mime_type": mime,
                         "sha256": sha256,
-                        "file_size": bytes.len(),
+                        // A string, as Meta's own example writes it.
+                        "file_size": bytes.len().to_string(),
                         "id": id,
                     }),
                 }

@@ -13,6 +13,7 @@
 use crate::config::Config;
 use crate::ports::{Blobs, Http, OutboundRequest, Sql, Stmt, System};
 use serde::Deserialize;
+use serde_json::Value;
 
 /// Largest medium kept: WhatsApp's own cap for video and audio (documents may be larger on
 /// Meta's side; they are refused here with the reason).
@@ -71,8 +72,19 @@ struct Described {
     mime_type: String,
     #[serde(default)]
     sha256: String,
+    /// Meta's examples and some answers write it as a string.
     #[serde(default)]
-    file_size: Option<u64>,
+    file_size: Option<Value>,
+}
+
+impl Described {
+    fn size(&self) -> Option<u64> {
+        match self.file_size.as_ref()? {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
 }
 
 /// How fetching a medium ended.
@@ -102,7 +114,10 @@ pub async fn fetch(
 ) -> Result<Fetched, Transient> {
     use super::graph::Failure;
     let described = match super::graph::call(http, cfg, token, http::Method::GET, media_id, None).await {
-        Ok(v) => serde_json::from_value::<Described>(v).unwrap_or_default(),
+        Ok(v) => match serde_json::from_value::<Described>(v) {
+            Ok(d) => d,
+            Err(e) => return Ok(Fetched::Refused(format!("Graph's description of the medium is unreadable: {e}"))),
+        },
         Err(f) if super::send::verdict(&f) == super::send::Verdict::Retry => return Err(Transient(f)),
         Err(Failure::Refused { code, message, .. }) => {
             return Ok(Fetched::Refused(format!("Graph refused the medium (code {code}): {message}")));
@@ -112,14 +127,15 @@ pub async fn fetch(
     if !allowed(kind, &described.mime_type) {
         return Ok(Fetched::Refused(format!("{:?} is not a type WhatsApp allows for {kind}", described.mime_type)));
     }
-    if described.file_size.is_some_and(|n| n > MAX_BYTES as u64) {
-        return Ok(Fetched::Refused(format!(
-            "{} bytes is more than the {MAX_BYTES} kept",
-            described.file_size.unwrap_or(0)
-        )));
+    if let Some(n) = described.size().filter(|n| *n > MAX_BYTES as u64) {
+        return Ok(Fetched::Refused(format!("{n} bytes is more than the {MAX_BYTES} kept")));
     }
-    if !(described.url.starts_with("https://") || described.url.starts_with("http://")) {
-        return Ok(Fetched::Refused("Graph gave no media URL".to_owned()));
+    // The seller's token goes only to Meta's media host (or, in local runs, the Graph stand-in),
+    // never to another allow-listed origin a URL might name.
+    let origin = crate::outbound::Origin::of(&described.url);
+    let trusted = [crate::config::META_MEDIA_ORIGIN, cfg.whatsapp_graph_url.as_str()];
+    if origin.is_none() || !trusted.iter().any(|t| crate::outbound::Origin::of(t) == origin) {
+        return Ok(Fetched::Refused(format!("the media URL is not on Meta's media host: {:?}", described.url)));
     }
     let mut req = OutboundRequest::get(described.url.clone(), MAX_BYTES + 1);
     req.headers.push(("authorization".to_owned(), format!("Bearer {token}")));
@@ -174,7 +190,8 @@ pub async fn record(
         .bind(content_type.as_str())
         .bind(i64::try_from(*bytes).unwrap_or(i64::MAX)),
         Fetched::Refused(why) => Stmt::new(
-            "UPDATE wa_messages SET media_key = NULL, media_error = ?, updated_at = ? WHERE seller_id = ? AND wamid = ?",
+            "UPDATE wa_messages SET media_error = ?, updated_at = ? WHERE seller_id = ? AND wamid = ? \
+             AND media_key IS NULL",
         )
         .bind(why.as_str()),
     };

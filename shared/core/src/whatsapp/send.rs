@@ -588,7 +588,7 @@ async fn fail(sql: &impl Sql, sys: &impl System, seller: &str, id: &str, code: i
     sql.execute(
         Stmt::new(
             "UPDATE wa_messages SET status = 'failed', status_rank = 9, error_code = nullif(?, 0), error_title = ?, \
-             lease_until = 0, status_at = ?, updated_at = ? WHERE seller_id = ? AND id = ? AND status_rank < 9",
+             lease_until = 0, status_at = ?, updated_at = ? WHERE seller_id = ? AND id = ? AND status = 'queued'",
         )
         .bind(code)
         .bind(title)
@@ -643,7 +643,8 @@ pub async fn reengage(
         log.info(sys, "window closed and no re-engagement template is set; the message stays failed");
         return Ok(None);
     };
-    if o.kind == "template" || o.replaced_by.is_some() || o.opted_out_at.is_some() {
+    // `unknown`: a status for a message the hub never sent (the seller's phone, another tool).
+    if o.kind == "template" || o.kind == "unknown" || o.replaced_by.is_some() || o.opted_out_at.is_some() {
         return Ok(None);
     }
     let template = Outgoing::Template {

@@ -431,14 +431,9 @@ async fn message<S: Sql, K: Kv, B: Blobs, Q: Queue, H: Http, Y: System>(
         // Another consumer is sending it; come back after its lease to see how it ended.
         return Ok(StageOutcome::RetryAfter(u32::try_from((p.lease_until - now) / 1000 + 1).unwrap_or(60)));
     }
-    let seller_id = SellerId(seller.to_owned());
-    let creds = match super::connection::credentials(d.sql, d.cfg, &seller_id).await {
-        Ok(c) => c,
-        Err(e) if e.status == StatusCode::NOT_FOUND => {
-            fail(d.sql, d.sys, seller, id, 0, "no WhatsApp number is connected any more").await?;
-            return Ok(StageOutcome::Failed { code: "whatsapp_not_connected".to_owned() });
-        }
-        Err(e) => return Err(e),
+    let Some(creds) = connected(d.sql, d.cfg, seller).await? else {
+        fail(d.sql, d.sys, seller, id, 0, "no WhatsApp number is connected any more").await?;
+        return Ok(not_connected());
     };
     let breaker = Breaker::keyed(d.kv, d.sys, breaker::whatsapp_key(&creds.phone_number_id));
     if let Some(wait) = gate(d, &breaker, &creds.phone_number_id).await? {
@@ -502,6 +497,19 @@ async fn message<S: Sql, K: Kv, B: Blobs, Q: Queue, H: Http, Y: System>(
             Ok(StageOutcome::Failed { code: "graph_refused".to_owned() })
         }
     }
+}
+
+/// The seller's Graph credentials; `None` once the number is disconnected.
+async fn connected(sql: &impl Sql, cfg: &Config, seller: &str) -> ApiResult<Option<super::connection::Credentials>> {
+    match super::connection::credentials(sql, cfg, &SellerId(seller.to_owned())).await {
+        Ok(c) => Ok(Some(c)),
+        Err(e) if e.status == StatusCode::NOT_FOUND => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn not_connected() -> StageOutcome {
+    StageOutcome::Failed { code: "whatsapp_not_connected".to_owned() }
 }
 
 /// Takes the lease on a queued message and counts the attempt; its number, or `None` when
@@ -706,13 +714,7 @@ async fn read<S: Sql, K: Kv, B: Blobs, Q: Queue, H: Http, Y: System>(
     wamid: &str,
     attempt: u32,
 ) -> ApiResult<StageOutcome> {
-    let creds = match super::connection::credentials(d.sql, d.cfg, &SellerId(seller.to_owned())).await {
-        Ok(c) => c,
-        Err(e) if e.status == StatusCode::NOT_FOUND => {
-            return Ok(StageOutcome::Failed { code: "whatsapp_not_connected".to_owned() });
-        }
-        Err(e) => return Err(e),
-    };
+    let Some(creds) = connected(d.sql, d.cfg, seller).await? else { return Ok(not_connected()) };
     let breaker = Breaker::keyed(d.kv, d.sys, breaker::whatsapp_key(&creds.phone_number_id));
     if let Some(wait) = gate(d, &breaker, &creds.phone_number_id).await? {
         return Ok(later(d.queue, job, wait).await);
@@ -744,14 +746,9 @@ async fn media<S: Sql, K: Kv, B: Blobs, Q: Queue, H: Http, Y: System>(
     attempt: u32,
 ) -> ApiResult<StageOutcome> {
     use super::media::{self, Fetched};
-    let creds = match super::connection::credentials(d.sql, d.cfg, &SellerId(seller.to_owned())).await {
-        Ok(c) => c,
-        Err(e) if e.status == StatusCode::NOT_FOUND => {
-            media::record(d.sql, d.sys, seller, wamid, &Fetched::Refused("the number was disconnected".to_owned()))
-                .await?;
-            return Ok(StageOutcome::Failed { code: "whatsapp_not_connected".to_owned() });
-        }
-        Err(e) => return Err(e),
+    let Some(creds) = connected(d.sql, d.cfg, seller).await? else {
+        media::record(d.sql, d.sys, seller, wamid, &Fetched::Refused("the number was disconnected".to_owned())).await?;
+        return Ok(not_connected());
     };
     match media::fetch(d.http, d.blobs, d.cfg, &creds.token, seller, wamid, kind, media_id).await {
         Ok(fetched) => {
